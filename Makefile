@@ -1,0 +1,46 @@
+# trader: the Makefile wraps CMake; `make test` from a fresh clone does all.
+#   make          build (build/trader)
+#   make run      the demo: synthetic data, checked, with indicators
+#   make test     unit and oracle tests, then again under ASan + UBSan
+#   make bench    benchmarks, in a Release build
+JOBS ?= $(shell nproc)
+
+.PHONY: all build run test test-fast test-asan bench setup-build setup-test format clean
+
+all: build
+
+setup-build:
+	@scripts/setup.sh build
+
+setup-test:
+	@scripts/setup.sh test
+
+build: setup-build
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build -j $(JOBS)
+
+run: build
+	@scripts/demo.sh build/trader
+
+test: setup-test test-fast test-asan
+
+test-fast: build
+	cd build && ctest --output-on-failure -j $(JOBS)
+
+test-asan: setup-test
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTR_SANITIZE=ON >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+bench: setup-build
+	@cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build build-release -j $(JOBS)
+	@scripts/bench.sh build-release
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan build-release demo

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# bench.sh: run every benchmark binary of a Release build; each prints its
+# own figures. Usage: scripts/bench.sh BUILD_DIR
+set -euo pipefail
+dir=${1:-build-release}
+status=0
+for b in "$dir"/bench/bench_*; do
+  [ -x "$b" ] || continue
+  echo "== $(basename "$b")"
+  "$b" || status=1
+  echo
+done
+exit $status

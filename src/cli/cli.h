@@ -1,0 +1,16 @@
+/* cli.h: the trader subcommands and the helpers they share.
+ *
+ * Each subcommand is int tr_cli_NAME(int argc, char **argv) with argv[0] the
+ * subcommand's own name; it returns the process exit status (0 ok, 1 the
+ * command found problems in its input, 2 usage error or failure). Every
+ * subcommand prints its usage on --help / -h to stdout and exits 0. */
+#ifndef TR_CLI_H
+#define TR_CLI_H
+
+int tr_cli_data(int argc, char **argv);       /* data check | data gen */
+int tr_cli_indicators(int argc, char **argv); /* indicators --data --ind */
+
+/* Print "trader: <message>\n" to stderr (printf-style). */
+void tr_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
