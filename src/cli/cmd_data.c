@@ -63,8 +63,8 @@ static void print_gap(void *vctx, size_t i, int64_t missing)
 {
     gap_ctx *g = vctx;
     char a[TR_TIME_STRLEN], b[TR_TIME_STRLEN];
-    tr_time_format(g->bars->v[i - 1].time, a, sizeof a);
-    tr_time_format(g->bars->v[i].time, b, sizeof b);
+    tr_time_format_short(g->bars->v[i - 1].time, a, sizeof a);
+    tr_time_format_short(g->bars->v[i].time, b, sizeof b);
     printf("%s:%zu: warning: gap of %lld missing session%s between %s and "
            "%s\n", g->file, g->lines[i], (long long)missing,
            missing == 1 ? "" : "s", a, b);

@@ -277,3 +277,9 @@ size_t tr_time_format(tr_time t, char *buf, size_t size)
     buf[n] = '\0';
     return n;
 }
+
+size_t tr_time_format_short(tr_time t, char *buf, size_t size)
+{
+    return t % TR_NS_PER_DAY == 0 ? tr_time_format_date(t, buf, size)
+                                   : tr_time_format(t, buf, size);
+}

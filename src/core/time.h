@@ -55,4 +55,8 @@ size_t tr_time_format(tr_time t, char *buf, size_t size);
 /* "2024-01-02". Returns the length, 0 when size is too small. */
 size_t tr_time_format_date(tr_time t, char *buf, size_t size);
 
+/* The date alone at midnight UTC (daily bars read as in their files), else
+ * the full tr_time_format form. Returns the length, 0 when too small. */
+size_t tr_time_format_short(tr_time t, char *buf, size_t size);
+
 #endif

@@ -207,15 +207,6 @@ static int number(parser *p, const field *f, int role, tr_fx *out)
     return 1;
 }
 
-/* Dates alone for daily data, so messages read like the file. */
-static void fmt_time(tr_time t, char *buf)
-{
-    if (t % TR_NS_PER_DAY == 0)
-        tr_time_format_date(t, buf, TR_TIME_STRLEN);
-    else
-        tr_time_format(t, buf, TR_TIME_STRLEN);
-}
-
 static void fmt_fx(tr_fx v, char *buf)
 {
     tr_fx_format(v, buf, TR_FX_STRLEN);
@@ -292,8 +283,8 @@ static void parse_row(parser *p, const char *s, size_t n)
     }
     if (p->last_line && b.time <= p->last_time) {
         char t1[TR_TIME_STRLEN], t0[TR_TIME_STRLEN];
-        fmt_time(b.time, t1);
-        fmt_time(p->last_time, t0);
+        tr_time_format_short(b.time, t1, sizeof t1);
+        tr_time_format_short(p->last_time, t0, sizeof t0);
         if (b.time == p->last_time)
             report(p, p->line, "duplicate time %s (same as line %zu)", t1,
                    p->last_line);

@@ -55,4 +55,38 @@ typedef struct tr_ind_input {
     double open, high, low, close, volume;
 } tr_ind_input;
 
+/* ---- Private building blocks -------------------------------------------
+ * Their layout is here only so that indicator structs can live inside the
+ * caller's own structs (no allocation per indicator object); fields are not
+ * API. The functions on them are in ind/ind_int.h. */
+
+/* A compensated (TwoSum / Neumaier) running sum: the value is s + c. */
+typedef struct tr__ksum {
+    double s, c;
+} tr__ksum;
+
+/* The last n values in a ring and their compensated sum. */
+typedef struct tr__win {
+    double *buf;   /* n slots, owned */
+    size_t n;      /* window length >= 1 */
+    size_t head;   /* next slot to write = the oldest value once full */
+    size_t count;  /* values held, <= n */
+    tr__ksum sum;  /* sum of the values held */
+} tr__win;
+
+/* Rolling maximum or minimum of the last n values: a monotonic deque of
+ * (sequence number, value) in a ring of n slots. */
+typedef struct tr__mono_item {
+    uint64_t seq;
+    double v;
+} tr__mono_item;
+
+typedef struct tr__mono {
+    tr__mono_item *q; /* n slots, owned */
+    size_t n;         /* window length >= 1 */
+    size_t head;      /* slot of the front (the extreme) */
+    size_t size;      /* items held */
+    uint64_t seq;     /* sequence number of the next value */
+} tr__mono;
+
 #endif
