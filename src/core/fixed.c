@@ -205,10 +205,22 @@ int tr_fx_from_double(double d, tr_fx *out)
 {
     if (isnan(d))
         return TR_ERR_INVALID;
-    double x = d * (double)TR_FX_SCALE;
-    /* 2^63 is the first double past the range; nearbyint rounds half to even
-     * in the default rounding mode. */
-    if (!(x > -9223372036854775808.0 && x < 9223372036854775808.0))
+    if (isinf(d) || fabs(d) >= 1e11)
         return TR_ERR_RANGE;
-    return store((i128)(int64_t)nearbyint(x), out);
+    /* Exactly: d = m * 2^e with an integer m of at most 53 bits, so
+     * d * 10^8 = m * 10^8 * 2^e, rounded once (no double multiplication,
+     * which would round at this magnitude before we do). */
+    int exp;
+    double f = frexp(d, &exp);
+    i128 m = (i128)(int64_t)ldexp(f, 53);
+    int e = exp - 53;
+    i128 num = m * TR_FX_SCALE; /* |num| < 2^80 */
+    i128 v;
+    if (e >= 0)
+        v = num * ((i128)1 << e); /* not reached: |d| < 1e11 < 2^37 */
+    else if (-e > 100)
+        v = 0; /* |num| < 2^80: far below half a unit */
+    else
+        v = div_round(num, (i128)1 << -e);
+    return store(v, out);
 }
