@@ -6,7 +6,7 @@
 set -euo pipefail
 
 what=${1:-build}
-build_pkgs=(gcc make cmake pkg-config)
+build_pkgs=(gcc libc6-dev make cmake pkg-config)
 test_pkgs=(r-base-core r-cran-ttr)
 
 pkgs=("${build_pkgs[@]}")
