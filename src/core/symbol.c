@@ -11,9 +11,13 @@ typedef struct sym_name {
     char s[TR_SYM_MAX_LEN + 1];
 } sym_name;
 
+/* Names live in fixed blocks that never move, so the pointers that
+ * tr_symtab_name hands out stay valid while the table grows. */
+#define BLOCK_NAMES 256
+
 struct tr_symtab {
-    sym_name *names; /* names[id] */
-    size_t count, names_cap;
+    sym_name **blocks; /* name of id: blocks[id / BLOCK_NAMES][id % ...] */
+    size_t count, nblocks;
     uint32_t *slots; /* id + 1, 0 = empty; capacity is a power of two */
     size_t slots_cap;
 };
@@ -57,16 +61,23 @@ void tr_symtab_free(tr_symtab *t)
 {
     if (!t)
         return;
-    free(t->names);
+    for (size_t i = 0; i < t->nblocks; i++)
+        free(t->blocks[i]);
+    free(t->blocks);
     free(t->slots);
     free(t);
+}
+
+static const char *name_of(const tr_symtab *t, size_t id)
+{
+    return t->blocks[id / BLOCK_NAMES][id % BLOCK_NAMES].s;
 }
 
 /* Slot holding name, or the empty slot where it would go. */
 static size_t probe(const tr_symtab *t, const char *name)
 {
     size_t mask = t->slots_cap - 1, i = (size_t)hash(name) & mask;
-    while (t->slots[i] && strcmp(t->names[t->slots[i] - 1].s, name) != 0)
+    while (t->slots[i] && strcmp(name_of(t, t->slots[i] - 1), name) != 0)
         i = (i + 1) & mask;
     return i;
 }
@@ -81,7 +92,7 @@ static int grow_slots(tr_symtab *t)
     t->slots = slots;
     t->slots_cap = cap;
     for (size_t id = 0; id < t->count; id++)
-        t->slots[probe(t, t->names[id].s)] = (uint32_t)id + 1;
+        t->slots[probe(t, name_of(t, id))] = (uint32_t)id + 1;
     return TR_OK;
 }
 
@@ -107,13 +118,15 @@ int tr_symtab_intern(tr_symtab *t, const char *name, tr_sym *out)
     }
     if (t->count >= UINT32_MAX - 1)
         return TR_ERR_FULL;
-    if (t->count == t->names_cap) {
-        size_t cap = t->names_cap ? t->names_cap * 2 : 16;
-        sym_name *names = realloc(t->names, cap * sizeof *names);
-        if (!names)
+    if (t->count == t->nblocks * BLOCK_NAMES) {
+        sym_name **blocks = realloc(t->blocks, (t->nblocks + 1) * sizeof *blocks);
+        if (!blocks)
             return TR_ERR_NOMEM;
-        t->names = names;
-        t->names_cap = cap;
+        t->blocks = blocks;
+        blocks[t->nblocks] = malloc(BLOCK_NAMES * sizeof(sym_name));
+        if (!blocks[t->nblocks])
+            return TR_ERR_NOMEM;
+        t->nblocks++;
     }
     /* Keep the load factor at or below one half. */
     if ((t->count + 1) * 2 > t->slots_cap) {
@@ -122,7 +135,7 @@ int tr_symtab_intern(tr_symtab *t, const char *name, tr_sym *out)
         i = probe(t, name);
     }
     size_t id = t->count++;
-    strcpy(t->names[id].s, name);
+    strcpy(t->blocks[id / BLOCK_NAMES][id % BLOCK_NAMES].s, name);
     t->slots[i] = (uint32_t)id + 1;
     *out = (tr_sym)id;
     return TR_OK;
@@ -130,7 +143,7 @@ int tr_symtab_intern(tr_symtab *t, const char *name, tr_sym *out)
 
 const char *tr_symtab_name(const tr_symtab *t, tr_sym id)
 {
-    return id < t->count ? t->names[id].s : NULL;
+    return id < t->count ? name_of(t, id) : NULL;
 }
 
 size_t tr_symtab_count(const tr_symtab *t)

@@ -49,7 +49,9 @@ int64_t tr_time_day(tr_time t)
 void tr_time_to_civil(tr_time t, tr_civil *c)
 {
     int64_t day = tr_time_day(t);
-    int64_t ns = t - day * TR_NS_PER_DAY; /* 0 .. one day */
+    int64_t ns = t % TR_NS_PER_DAY; /* not t - day * DAY: that can overflow */
+    if (ns < 0)
+        ns += TR_NS_PER_DAY;
     civil_from_days(day, &c->year, &c->month, &c->day);
     int64_t sec = ns / TR_NS_PER_SEC;
     c->nanosecond = (int32_t)(ns % TR_NS_PER_SEC);
@@ -71,10 +73,17 @@ int tr_time_from_civil(const tr_civil *c, tr_time *out)
         return TR_ERR_RANGE; /* well outside +-292 years anyway */
     int64_t day = days_from_civil(c->year, c->month, c->day);
     int64_t sec = (int64_t)c->hour * 3600 + c->minute * 60 + c->second;
-    int64_t t;
-    if (__builtin_mul_overflow(day, TR_NS_PER_DAY, &t) ||
-        __builtin_add_overflow(t, sec * TR_NS_PER_SEC + c->nanosecond, &t))
+    int64_t t, in_day = sec * TR_NS_PER_SEC + c->nanosecond;
+    /* The first representable day starts before INT64_MIN, so for negative
+     * days count from the end of the day backwards. */
+    if (day < 0) {
+        if (__builtin_mul_overflow(day + 1, TR_NS_PER_DAY, &t) ||
+            __builtin_add_overflow(t, in_day - TR_NS_PER_DAY, &t))
+            return TR_ERR_RANGE;
+    } else if (__builtin_mul_overflow(day, TR_NS_PER_DAY, &t) ||
+               __builtin_add_overflow(t, in_day, &t)) {
         return TR_ERR_RANGE;
+    }
     *out = t;
     return TR_OK;
 }
@@ -199,10 +208,13 @@ int tr_time_parse(const char *s, size_t len, tr_time *out)
             int sign = *p++ == '-' ? -1 : 1, oh = 0, om = 0;
             if (!digits(&p, end, 2, &oh))
                 return TR_ERR_INVALID;
-            if (p < end && *p == ':')
+            if (p < end && *p == ':') {
                 p++;
-            if (p < end && !digits(&p, end, 2, &om))
+                if (!digits(&p, end, 2, &om)) /* "+05:" lacks its minutes */
+                    return TR_ERR_INVALID;
+            } else if (p < end && !digits(&p, end, 2, &om)) {
                 return TR_ERR_INVALID;
+            }
             if (oh > 23 || om > 59)
                 return TR_ERR_INVALID;
             offset_sec = sign * (oh * 3600 + om * 60);

@@ -360,7 +360,7 @@ static int finish(parser *p, size_t *bad_rows)
     if (p->nomem)
         return TR_ERR_NOMEM;
     if (!p->have_header && p->ncols == 0 && !p->stop)
-        report(p, p->line ? p->line : 1, "empty file: no header row");
+        report(p, 1, "empty file: no header row");
     if (!p->have_header)
         p->bad_rows++; /* nothing could be read */
     if (bad_rows)

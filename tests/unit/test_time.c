@@ -330,7 +330,7 @@ static void test_every_day(void)
             ok = ok && tr_time_from_civil(&c, &back) == TR_OK && back == t;
             ok = ok && tr_time_day(t) == day;
             if (day % 97 == 0) { /* the parser, on a sample of days */
-                char txt[16];
+                char txt[48];
                 snprintf(txt, sizeof txt, "%04d-%02d-%02d", y, m, d);
                 tr_time p = SENTINEL;
                 ok = ok && tr_time_parse(txt, 10, &p) == TR_OK &&
@@ -433,6 +433,36 @@ static void test_format(void)
     CHECK_EQ_I64(tr_time_format_date(0, buf, 0), 0);
 }
 
+/* format_short: the date alone at midnight UTC, else the full form. */
+static void test_format_short(void)
+{
+    static const struct {
+        tr_time t;
+        const char *text;
+    } cases[] = {
+        {0, "1970-01-01"},
+        {S(1704153600), "2024-01-02"},
+        {-TR_NS_PER_DAY, "1969-12-31"},
+        {-S(6106060800), "1776-07-04"},
+        {S(1704187800), "2024-01-02T09:30:00Z"},
+        {S(1704153600) + 1, "2024-01-02T00:00:00.000000001Z"},
+        {S(1704153600) + S(1), "2024-01-02T00:00:01Z"},
+        {-1, "1969-12-31T23:59:59.999999999Z"},
+        {INT64_MAX, "2262-04-11T23:47:16.854775807Z"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[TR_TIME_STRLEN];
+        size_t n = tr_time_format_short(cases[i].t, buf, sizeof buf);
+        CHECK_STR(n ? buf : "(len 0)", cases[i].text);
+        CHECK_EQ_I64(n, strlen(cases[i].text));
+    }
+    char buf[TR_TIME_STRLEN];
+    CHECK_EQ_I64(tr_time_format_short(0, buf, 11), 10);
+    CHECK_EQ_I64(tr_time_format_short(0, buf, 10), 0);
+    CHECK_EQ_I64(tr_time_format_short(S(1704187800), buf, 21), 20);
+    CHECK_EQ_I64(tr_time_format_short(S(1704187800), buf, 20), 0);
+}
+
 /* format then parse gives the time back, over the whole range. */
 static void test_format_parse_roundtrip(void)
 {
@@ -468,6 +498,7 @@ int main(void)
     test_every_day();
     test_day();
     test_format();
+    test_format_short();
     test_format_parse_roundtrip();
     return test_summary();
 }
