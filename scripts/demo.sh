@@ -18,13 +18,17 @@ echo "== 3. indicators for SYNA (last 10 bars; all rows in demo/syna_indicators.
 "$trader" indicators --data "$out/SYNA.csv" --ind sma:20 --ind ema:20 \
   --ind rsi:14 --ind macd:12:26:9 --ind bbands:20:2 --ind atr:14 \
   --ind adx:14 > demo/syna_indicators.csv
-# A narrow view for the terminal: time and the first columns, 4 decimals.
-awk -F, 'NR == 1 { for (i = 1; i <= 9; i++) printf "%-13s", $i; print ""; n = 0 }
-         NR > 1 { rows[++n] = $0 }
-         END { for (r = n - 9; r <= n; r++) { split(rows[r], f, ",");
-               printf "%-13s", f[1];
-               for (i = 2; i <= 9; i++) printf (f[i] == "" ? "%-13s" : "%-13.4f"), f[i];
-               print "" } }' demo/syna_indicators.csv
+# A terminal-sized view: chosen columns under short labels, 2 decimals.
+awk -F, -v want="sma_20 ema_20 rsi_14 macd_12_26_9 macd_signal_12_26_9 bbands_upper_20_2 bbands_lower_20_2 atr_14 adx_14" \
+        -v label="sma20 ema20 rsi14 macd signal bb_upper bb_lower atr14 adx14" '
+  NR == 1 { n = split(want, w, " "); split(label, l, " ");
+            for (i = 1; i <= NF; i++) col[$i] = i
+            printf "%-12s", "date"; for (k = 1; k <= n; k++) printf "%10s", l[k]; print ""; next }
+  { rows[NR] = $0 }
+  END { for (r = NR - 9; r <= NR; r++) { split(rows[r], f, ",");
+        printf "%-12s", f[1];
+        for (k = 1; k <= n; k++) { v = f[col[w[k]]]; printf (v == "" ? "%10s" : "%10.2f"), v }
+        print "" } }' demo/syna_indicators.csv
 
 echo
 echo "Next: 'build/trader --help'; check your own data with"
