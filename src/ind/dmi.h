@@ -9,8 +9,8 @@
  * and up > down, else 0; -DM = down when down > 0 and down > up, else 0;
  * TR the true range. Rows 1..n-1 sum them; from row n each running sum S
  * becomes S - S/n + value (TA-Lib), and
- *   +DI = 100 * S(+DM) / S(TR),  -DI = 100 * S(-DM) / S(TR)  (0 if S(TR) = 0)
- *   DX  = 100 * |+DI - -DI| / (+DI + -DI)                     (0 if the sum is 0)
+ *   +DI = 100 * S(+DM) / S(TR), -DI = 100 * S(-DM) / S(TR)  (0 if S(TR) = 0)
+ *   DX  = 100 * |+DI - -DI| / (+DI + -DI)            (0 if the sum is 0)
  *   ADX = mean of the first n DX (rows n..2n-1), then (adx*(n-1) + dx)/n.
  * Warm-up: n for +DI and -DI, 2n-1 for ADX. No allocation. */
 #ifndef TR_IND_DMI_H

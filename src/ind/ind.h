@@ -21,8 +21,9 @@
  *   double tr_ind_X_update(tr_ind_X *x, inputs...)
  *          Feeds the next bar (inputs in time order) and returns the value
  *          for that bar, NAN while warming up. Multi-output indicators fill
- *          a small struct instead. O(1) per update (amortised for rolling
- *          max/min; CCI is O(n), see momentum.h); never allocates.
+ *          a small struct instead. O(1) per update (amortised for the
+ *          rolling max/min of STOCH and WILLR and for STDDEV's periodic
+ *          re-centring; CCI is O(n), see momentum.h); never allocates.
  *   int    tr_ind_X_ready(const tr_ind_X *x)
  *          1 once the last update produced a value.
  *   size_t tr_ind_X_warmup(const tr_ind_X *x)

@@ -231,7 +231,8 @@ for (ck in checks) {
             else which(!is.na(x) & is.na(y))
   if (length(bad_na)) {
     r <- bad_na[1]
-    fail(ck, sprintf("%d rows differ in emptiness, first row %d: ours %s, TTR %s",
+    fail(ck, sprintf(
+      "%d rows differ in emptiness, first row %d: ours %s, TTR %s",
                      length(bad_na), r - 1, format(x[r], digits = 17),
                      format(y[r], digits = 17)))
     ok <- FALSE
