@@ -4,6 +4,7 @@
 #   make test     unit and oracle tests, then again under ASan + UBSan
 #   make bench    benchmarks, in a Release build
 JOBS ?= $(shell nproc)
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all build run test test-fast test-asan bench setup-build setup-test format clean
 
@@ -22,6 +23,8 @@ build: setup-build
 run: build
 	@scripts/demo.sh build/trader
 
+# make test installed the oracles, so a missing one fails instead of skipping.
+test: export TR_REQUIRE_ORACLES = 1
 test: setup-test test-fast test-asan
 
 test-fast: build

@@ -24,7 +24,9 @@ trader <- args[1]
 dir <- args[2]
 if (!suppressWarnings(requireNamespace("TTR", quietly = TRUE))) {
   cat("R package TTR is not installed (Debian: r-cran-ttr): skipped\n")
-  quit(status = 77)
+  # `make test` installs TTR first and sets TR_REQUIRE_ORACLES: there, a
+  # missing oracle is a broken set-up, not a reason to skip.
+  quit(status = if (Sys.getenv("TR_REQUIRE_ORACLES") == "1") 1 else 77)
 }
 suppressPackageStartupMessages(library(TTR))
 
