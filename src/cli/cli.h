@@ -9,6 +9,7 @@
 
 int tr_cli_data(int argc, char **argv);       /* data check | data gen */
 int tr_cli_indicators(int argc, char **argv); /* indicators --data --ind */
+int tr_cli_backtest(int argc, char **argv);   /* backtest -c CONFIG */
 
 /* Print "trader: <message>\n" to stderr (printf-style). */
 void tr_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,202 @@
+/* engine.c: the step loop (see engine.h). */
+#include "engine/engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+
+struct tr_engine {
+    tr_engine_cfg cfg;
+    tr_engine_sink sink;
+    tr_paper *broker;
+    tr_portfolio port;
+    tr_trade_log trades;
+    tr_risk *risk;
+    void *strat;          /* the strategy's state */
+    tr_strat_ctx ctx;
+    tr_bar *last;         /* last[sym]: the latest bar, for order references */
+    size_t *bars_seen;
+    tr_time now;
+    int started;
+    int err;              /* first error raised inside a callback */
+};
+
+static void on_fill(void *vctx, const tr_order *o, const tr_fill *f)
+{
+    tr_engine *e = vctx;
+    (void)o;
+    tr_fx before = e->port.pos[f->sym].qty, realized = 0;
+    int rc = tr_portfolio_fill(&e->port, f, &realized);
+    if (rc == TR_OK)
+        rc = tr_trade_log_fill(&e->trades, f, before, realized);
+    if (rc != TR_OK && !e->err)
+        e->err = rc;
+    if (e->port.pos[f->sym].qty == 0)
+        tr_risk_position_closed(e->risk, f->sym);
+    if (e->sink.fill)
+        e->sink.fill(e->sink.ctx, f);
+    if (e->cfg.strategy->on_fill)
+        e->cfg.strategy->on_fill(e->strat, &e->ctx, f);
+}
+
+static void on_order(void *vctx, const tr_order *o)
+{
+    tr_engine *e = vctx;
+    if (e->sink.order)
+        e->sink.order(e->sink.ctx, o);
+}
+
+static void on_alert(void *vctx, const tr_risk_alert *a)
+{
+    tr_engine *e = vctx;
+    if (e->sink.alert)
+        e->sink.alert(e->sink.ctx, a);
+}
+
+static tr_fx ctx_position(void *vctx, tr_sym sym)
+{
+    tr_engine *e = vctx;
+    return sym < e->cfg.nsyms ? e->port.pos[sym].qty : 0;
+}
+
+static void ctx_emit(void *vctx, const tr_signal *sig)
+{
+    tr_engine *e = vctx;
+    if (sig->sym >= e->cfg.nsyms)
+        return;
+    tr_side want = sig->target > 0 ? TR_BUY : TR_SELL;
+    tr_fx pending = tr_paper_open_qty(e->broker, sig->sym, TR_ROLE_ENTRY, want);
+    tr_risk_plan plan;
+    tr_risk_plan_signal(e->risk, sig, &e->port, pending, &plan);
+    if (e->sink.signal)
+        e->sink.signal(e->sink.ctx, sig, &plan);
+    const tr_bar *last = &e->last[sig->sym];
+    int rc = TR_OK;
+    if (plan.has_exit)
+        rc = tr_paper_submit(e->broker, &plan.exit, e->now, last);
+    if (plan.has_entry && rc != TR_ERR_NOMEM)
+        rc = tr_paper_submit_bracket(e->broker, &plan.entry, plan.stop,
+                                     plan.take_profit, e->now, last, NULL,
+                                     NULL);
+    if (rc == TR_ERR_NOMEM && !e->err)
+        e->err = rc;
+}
+
+int tr_engine_new(const tr_engine_cfg *cfg, const tr_engine_sink *sink,
+                  tr_engine **out, char *err, size_t errlen)
+{
+    tr_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return TR_ERR_NOMEM;
+    e->cfg = *cfg;
+    if (sink)
+        e->sink = *sink;
+    size_t n = cfg->nsyms ? cfg->nsyms : 1;
+    tr_paper_events ev = {e, on_order, on_fill};
+    e->broker = tr_paper_new(&cfg->fill, cfg->nsyms, &ev);
+    e->risk = tr_risk_new(&cfg->risk, cfg->nsyms, on_alert, e);
+    e->last = calloc(n, sizeof *e->last);
+    e->bars_seen = calloc(n, sizeof *e->bars_seen);
+    int rc = TR_ERR_NOMEM;
+    if (!e->broker || !e->risk || !e->last || !e->bars_seen ||
+        tr_portfolio_init(&e->port, cfg->cash, cfg->nsyms) != TR_OK ||
+        tr_trade_log_init(&e->trades, cfg->nsyms) != TR_OK)
+        goto fail;
+    rc = cfg->strategy->create(cfg->params, cfg->nsyms, &e->strat, err, errlen);
+    if (rc != TR_OK)
+        goto fail;
+    e->ctx.engine = e;
+    e->ctx.position = ctx_position;
+    e->ctx.emit = ctx_emit;
+    e->ctx.strategy_name = cfg->strategy->name;
+    *out = e;
+    return TR_OK;
+fail:
+    tr_engine_free(e);
+    return rc;
+}
+
+void tr_engine_free(tr_engine *e)
+{
+    if (!e)
+        return;
+    if (e->strat)
+        e->cfg.strategy->destroy(e->strat);
+    tr_paper_free(e->broker);
+    tr_risk_free(e->risk);
+    tr_portfolio_free(&e->port);
+    tr_trade_log_free(&e->trades);
+    free(e->last);
+    free(e->bars_seen);
+    free(e);
+}
+
+int tr_engine_step(tr_engine *e, tr_time t, const tr_sym *syms,
+                   const tr_bar *bars, size_t n)
+{
+    if (e->started && t <= e->now)
+        return TR_ERR_INVALID;
+    e->started = 1;
+    e->now = t;
+    for (size_t i = 0; i < n; i++) {
+        tr_sym s = syms[i];
+        if (s >= e->cfg.nsyms || bars[i].time != t)
+            return TR_ERR_INVALID;
+        tr_paper_on_bar(e->broker, s, &bars[i]);
+        if (tr_portfolio_mark(&e->port, s, bars[i].close) != TR_OK)
+            return TR_ERR_RANGE;
+        tr_trade_log_bar(&e->trades, s);
+        tr_risk_on_bar(e->risk, s, &bars[i]);
+        e->last[s] = bars[i];
+        e->bars_seen[s]++;
+    }
+    if (e->err)
+        return e->err;
+    tr_fx equity = tr_portfolio_equity(&e->port);
+    tr_risk_on_equity(e->risk, t, equity);
+    if (e->sink.equity) {
+        tr_equity_point pt = {t, equity, e->port.cash, e->port.gross};
+        e->sink.equity(e->sink.ctx, &pt);
+    }
+    for (size_t i = 0; i < n; i++)
+        e->cfg.strategy->on_bar(e->strat, &e->ctx, syms[i], &bars[i]);
+    if (e->cfg.check_invariants) {
+        if (!tr_portfolio_check(&e->port))
+            return TR_ERR_DATA;
+        for (size_t s = 0; s < e->cfg.nsyms; s++)
+            if (tr_paper_position(e->broker, (tr_sym)s) != e->port.pos[s].qty)
+                return TR_ERR_DATA;
+    }
+    return e->err;
+}
+
+int tr_engine_finish(tr_engine *e)
+{
+    return tr_trade_log_finish(&e->trades, &e->port);
+}
+
+const tr_portfolio *tr_engine_portfolio(const tr_engine *e)
+{
+    return &e->port;
+}
+
+const tr_trade_log *tr_engine_trades(const tr_engine *e)
+{
+    return &e->trades;
+}
+
+const tr_paper *tr_engine_broker(const tr_engine *e)
+{
+    return e->broker;
+}
+
+tr_risk *tr_engine_risk(tr_engine *e)
+{
+    return e->risk;
+}
+
+size_t tr_engine_bars_seen(const tr_engine *e, tr_sym sym)
+{
+    return sym < e->cfg.nsyms ? e->bars_seen[sym] : 0;
+}
