@@ -336,14 +336,14 @@ int tr_cli_backtest(int argc, char **argv)
         char path[4200];
         snprintf(path, sizeof path, "%s/report.html", outdir);
         if (write_report(path, &cfg, &res) != TR_OK) {
-            snprintf(err, sizeof err, "cannot write '%s': %s", path,
-                     strerror(errno));
+            tr_cli_error("backtest: cannot write '%s': %s", path,
+                         strerror(errno));
             rc = TR_ERR_IO;
         }
-    }
-    if (rc != TR_OK)
+    } else if (rc != TR_OK) {
         tr_cli_error("backtest: %s", err);
-    else
+    }
+    if (rc == TR_OK)
         printf("\n  %-16s %s/ (trades.csv orders.csv fills.csv equity.csv "
                "signals.csv metrics.json%s)\n  %-16s %.0f bars/s\n", "written to",
                outdir, report ? " report.html" : "", "speed",

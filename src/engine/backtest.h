@@ -28,7 +28,7 @@ typedef struct tr_bt_config {
     tr_time from, to;      /* bars outside [from, to] are skipped; 0 = open */
 } tr_bt_config;
 
-/* Load and validate a backtest config (YAML; see config/*.yaml and the
+/* Load and validate a backtest config (YAML; see the examples in config/ and the
  * README for the keys). Errors are "FILE:LINE: path: reason" in err; the
  * return is TR_ERR_INVALID, TR_ERR_NOT_FOUND (the file, or a data file), or
  * TR_ERR_NOMEM. On success free the config with tr_bt_config_free. */
