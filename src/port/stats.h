@@ -45,7 +45,7 @@ typedef struct tr_stats {
     double ann_volatility;     /* sd of point returns (n-1) * sqrt(ppy) */
     double sharpe;             /* mean / sd * sqrt(ppy), risk-free 0 */
     double sortino;            /* mean / downside deviation * sqrt(ppy) */
-    double max_drawdown;       /* largest peak-to-trough fall, 0..1 */
+    double max_drawdown;       /* largest peak-to-trough fall (> 1 only if equity went negative) */
     tr_time max_dd_peak, max_dd_trough;
     double max_dd_duration_days; /* longest peak -> recovery (or end) */
     double calmar;             /* cagr / max_drawdown, 0 when no drawdown */
@@ -66,7 +66,8 @@ typedef struct tr_stats {
 } tr_stats;
 
 /* Statistics of a whole run. eq has n >= 1 points in time order. Returns
- * TR_OK or TR_ERR_INVALID (n == 0, times not increasing). */
+ * TR_OK, TR_ERR_INVALID (n == 0, times not increasing, start equity <= 0)
+ * or TR_ERR_RANGE (a money total overflowed); *out is untouched on error. */
 int tr_stats_compute(const tr_equity_point *eq, size_t n,
                      const tr_trade *trades, size_t ntrades,
                      const tr_fill *fills, size_t nfills, tr_stats *out);
@@ -74,8 +75,9 @@ int tr_stats_compute(const tr_equity_point *eq, size_t n,
 /* Statistics of one symbol: the trade and activity figures of its trades
  * and fills; time_in_market = bars held / sym_bars; return figures relative
  * to start_equity (the run's): total_return = net P&L / start_equity, and
- * max_drawdown from the curve start_equity + cumulative closed-trade P&L.
- * The other return figures are 0. */
+ * max_drawdown from the curve start_equity + cumulative closed-trade P&L;
+ * end_equity = start_equity + net P&L including open trades. The other
+ * return figures are 0. Errors as tr_stats_compute. */
 int tr_stats_symbol(tr_sym sym, tr_fx start_equity, size_t sym_bars,
                     const tr_trade *trades, size_t ntrades,
                     const tr_fill *fills, size_t nfills, tr_stats *out);
