@@ -12,9 +12,11 @@ all: build
 
 setup-build:
 	@scripts/setup.sh build
+	@scripts/web_setup.sh
 
 setup-test:
 	@scripts/setup.sh test
+	@scripts/web_setup.sh
 
 build: setup-build
 	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

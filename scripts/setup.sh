@@ -7,7 +7,7 @@ set -euo pipefail
 
 what=${1:-build}
 build_pkgs=(gcc libc6-dev make cmake pkg-config libyaml-dev libjansson-dev)
-test_pkgs=(r-base-core r-cran-ttr python3)
+test_pkgs=(r-base-core r-cran-ttr python3 chromium)
 
 pkgs=("${build_pkgs[@]}")
 case "$what" in

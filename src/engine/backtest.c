@@ -490,7 +490,10 @@ static int drive(tr_engine *e, tr_bars *bars, size_t nsyms,
     if (nsyms == 1) { /* the common case, without the merge */
         for (size_t i = 0; i < bars[0].n && rc == TR_OK; i++) {
             tr_sym s0 = 0;
-            rc = tr_engine_step(e, bars[0].v[i].time, &s0, &bars[0].v[i], 1);
+            /* A copy: the strategy must not be able to index into the
+             * series and read the next bar. */
+            tr_bar b = bars[0].v[i];
+            rc = tr_engine_step(e, b.time, &s0, &b, 1);
             if (progress && i >= next_report) {
                 progress(pctx, i, total);
                 next_report = i + total / 100 + 1;
@@ -568,7 +571,8 @@ static int run_engine(const tr_engine_cfg *cfg, tr_bars *bars, size_t nsyms,
     }
     for (size_t i = 0; i < res->norders; i++)
         res->orders[i] = *tr_paper_order(b, i + 1);
-    memcpy(res->trades, tl->v, tl->n * sizeof *tl->v);
+    if (tl->n)
+        memcpy(res->trades, tl->v, tl->n * sizeof *tl->v);
     const tr_portfolio *p = tr_engine_portfolio(e);
     res->final_cash = p->cash;
     res->final_equity = tr_portfolio_equity(p);

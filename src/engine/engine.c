@@ -135,14 +135,20 @@ void tr_engine_free(tr_engine *e)
 int tr_engine_step(tr_engine *e, tr_time t, const tr_sym *syms,
                    const tr_bar *bars, size_t n)
 {
+    /* Refuse a bad step before touching any state. */
     if (e->started && t <= e->now)
         return TR_ERR_INVALID;
+    for (size_t i = 0; i < n; i++) {
+        if (syms[i] >= e->cfg.nsyms || bars[i].time != t)
+            return TR_ERR_INVALID;
+        for (size_t j = 0; j < i; j++)
+            if (syms[j] == syms[i])
+                return TR_ERR_INVALID;
+    }
     e->started = 1;
     e->now = t;
     for (size_t i = 0; i < n; i++) {
         tr_sym s = syms[i];
-        if (s >= e->cfg.nsyms || bars[i].time != t)
-            return TR_ERR_INVALID;
         tr_paper_on_bar(e->broker, s, &bars[i]);
         if (tr_portfolio_mark(&e->port, s, bars[i].close) != TR_OK)
             return TR_ERR_RANGE;

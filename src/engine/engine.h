@@ -56,7 +56,8 @@ int tr_engine_new(const tr_engine_cfg *cfg, const tr_engine_sink *sink,
 void tr_engine_free(tr_engine *e);
 
 /* One step: n bars, all at time t, of distinct instruments. Returns TR_OK,
- * TR_ERR_INVALID (bars out of time order), TR_ERR_RANGE (an amount left the
+ * TR_ERR_INVALID (time not after the last step, a bar's time is not t, an
+ * unknown or repeated instrument; such a step changes nothing), TR_ERR_RANGE (an amount left the
  * fixed-point range: the run must stop), TR_ERR_NOMEM, or TR_ERR_DATA when
  * check_invariants found the accounting broken. */
 int tr_engine_step(tr_engine *e, tr_time t, const tr_sym *syms,

@@ -428,11 +428,16 @@ static void fill(tr_paper *b, tr_order *o, tr_fx qty, tr_fx price, int slip,
     o->filled_qty += qty;
     tr_fx_div(s->notional, o->filled_qty, &o->avg_fill_price);
     tr_fx owed = commission_for(&b->opts.costs, o->filled_qty, s->notional);
-    tr_fill f = {
-        .order_id = o->id, .sym = o->sym, .side = o->side, .role = o->role,
-        .qty = qty, .price = price, .commission = owed - o->commission,
-        .time = t,
-    };
+    tr_fill f;
+    memset(&f, 0, sizeof f); /* padding too: records are compared and hashed */
+    f.order_id = o->id;
+    f.sym = o->sym;
+    f.side = o->side;
+    f.role = o->role;
+    f.qty = qty;
+    f.price = price;
+    f.commission = owed - o->commission;
+    f.time = t;
     o->commission = owed;
     if (b->vol_limited)
         b->vol_left -= qty;

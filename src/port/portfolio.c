@@ -48,12 +48,24 @@ int tr_portfolio_mark(tr_portfolio *p, tr_sym sym, tr_fx price)
     return remark(p, &p->pos[sym], price);
 }
 
+/* a + b into *acc, 0 on overflow (then *acc is unchanged). */
+static int add_ok(tr_fx *acc, tr_fx b)
+{
+    tr_fx r;
+    if (tr_fx_add(*acc, b, &r) != TR_OK)
+        return 0;
+    *acc = r;
+    return 1;
+}
+
 int tr_portfolio_fill(tr_portfolio *p, const tr_fill *f, tr_fx *realized_out)
 {
     if (f->sym >= p->nsyms || f->qty <= 0)
         return TR_ERR_INVALID;
-    tr_position *q = &p->pos[f->sym];
-    tr_position saved = *q;
+    /* Work on copies; commit only when every sum fitted, so a fill that
+     * would overflow leaves the portfolio exactly as it was. */
+    tr_position q = p->pos[f->sym];
+    tr_portfolio t = *p;
     tr_fx notional, signed_qty = f->side == TR_BUY ? f->qty : -f->qty;
     if (tr_fx_mul(f->qty, f->price, &notional) != TR_OK)
         return TR_ERR_RANGE;
@@ -62,46 +74,48 @@ int tr_portfolio_fill(tr_portfolio *p, const tr_fill *f, tr_fx *realized_out)
     /* Split the fill into the part that closes and the part that opens;
      * the two notionals add up to the whole exactly. */
     tr_fx realized = 0;
-    int reducing = q->qty != 0 && (q->qty > 0) != (signed_qty > 0);
+    int reducing = q.qty != 0 && (q.qty > 0) != (signed_qty > 0);
     if (reducing) {
-        tr_fx close_qty = fx_abs(signed_qty) < fx_abs(q->qty)
-                              ? fx_abs(signed_qty) : fx_abs(q->qty);
+        tr_fx close_qty = fx_abs(signed_qty) < fx_abs(q.qty)
+                              ? fx_abs(signed_qty) : fx_abs(q.qty);
         tr_fx close_notional = notional, removed;
         if (close_qty != f->qty &&
             tr_fx_mul(close_qty, f->price, &close_notional) != TR_OK)
             return TR_ERR_RANGE;
         /* cost removed in proportion to the quantity closed */
-        if (tr_fx_muldiv(q->cost, close_qty, fx_abs(q->qty), &removed) != TR_OK)
+        if (tr_fx_muldiv(q.cost, close_qty, fx_abs(q.qty), &removed) != TR_OK)
             return TR_ERR_RANGE;
         /* Long: proceeds - cost. Short: cost is negative (money received),
          * paying close_notional to buy back: -removed - close_notional. */
-        realized = q->qty > 0 ? close_notional - removed
-                              : -removed - close_notional;
-        q->cost -= removed;
-        q->qty += q->qty > 0 ? -close_qty : close_qty;
+        realized = q.qty > 0 ? close_notional - removed
+                             : -removed - close_notional;
+        q.cost -= removed;
+        q.qty += q.qty > 0 ? -close_qty : close_qty;
         tr_fx open_qty = f->qty - close_qty;
         if (open_qty > 0) { /* reversal: the rest opens the other way */
             tr_fx open_notional = notional - close_notional;
-            q->qty = f->side == TR_BUY ? open_qty : -open_qty;
-            q->cost = f->side == TR_BUY ? open_notional : -open_notional;
+            q.qty = f->side == TR_BUY ? open_qty : -open_qty;
+            q.cost = f->side == TR_BUY ? open_notional : -open_notional;
         }
-    } else {
-        q->qty += signed_qty;
-        q->cost += signed_notional;
-    }
-    if (q->qty == 0)
-        q->cost = 0; /* nothing open, nothing owed: exact by construction */
-    q->realized += realized;
-    q->commission += f->commission;
-    p->realized += realized;
-    p->commissions += f->commission;
-    p->cash -= signed_notional + f->commission;
-    if ((saved.qty == 0) != (q->qty == 0))
-        p->open_positions += q->qty != 0 ? 1 : (size_t)-1;
-    if (remark(p, q, f->price) != TR_OK) {
-        *q = saved;
+    } else if (!add_ok(&q.qty, signed_qty) || !add_ok(&q.cost, signed_notional)) {
         return TR_ERR_RANGE;
     }
+    if (q.qty == 0)
+        q.cost = 0; /* nothing open, nothing owed: exact by construction */
+    tr_fx mv, cash_delta;
+    if (tr_fx_add(signed_notional, f->commission, &cash_delta) != TR_OK ||
+        !add_ok(&q.realized, realized) || !add_ok(&q.commission, f->commission) ||
+        !add_ok(&t.realized, realized) || !add_ok(&t.commissions, f->commission) ||
+        !add_ok(&t.cash, -cash_delta) || tr_fx_mul(q.qty, f->price, &mv) != TR_OK ||
+        !add_ok(&t.mv_total, mv - q.mv) ||
+        !add_ok(&t.gross, fx_abs(mv) - fx_abs(q.mv)))
+        return TR_ERR_RANGE;
+    if ((p->pos[f->sym].qty == 0) != (q.qty == 0))
+        t.open_positions += q.qty != 0 ? 1 : (size_t)-1;
+    q.mv = mv;
+    q.last = f->price;
+    t.pos[f->sym] = q; /* t.pos aliases p->pos */
+    *p = t;
     if (realized_out)
         *realized_out = realized;
     return TR_OK;

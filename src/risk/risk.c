@@ -411,8 +411,8 @@ void tr_risk_plan_signal(tr_risk *r, const tr_signal *sig,
         double gross = tr_fx_to_double(p->gross);
         if (cur != want)
             gross -= fabs(tr_fx_to_double(p->pos[sig->sym].mv));
-        double power = equity * (c->leverage > 0 ? c->leverage : 1) - gross;
-        if (notional > power + 1e-9)
+        double power = equity * c->leverage - gross;
+        if (c->leverage > 0 && notional > power + 1e-9)
             return reject(out, TR_RISK_BUYING_POWER,
                           "order needs %.2f, buying power is %.2f", notional,
                           power);

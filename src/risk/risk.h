@@ -51,13 +51,16 @@ typedef struct tr_risk_cfg {
     int enabled;
     double max_position_pct;    /* one position's value, % of equity */
     int max_open_positions;
-    double max_portfolio_risk_pct; /* sum of (distance to stop x qty), % */
+    double max_portfolio_risk_pct; /* sum of (distance to stop x qty), %;
+                                    * a position without a stop risks its
+                                    * whole value */
     double max_correlation;     /* of returns with any open position */
     int correlation_lookback;   /* returns compared (default 60) */
     tr_fx max_order_notional;
     double daily_loss_pct;      /* halt entries for the rest of the day */
     double max_drawdown_pct;    /* halt entries until resumed */
-    double leverage;            /* buying power = equity x leverage - gross */
+    double leverage;            /* buying power = equity x leverage - gross;
+                                 * 0 = no buying-power limit */
     int kill_switch;            /* start halted */
 } tr_risk_cfg;
 
@@ -88,8 +91,10 @@ typedef enum tr_risk_reason {
 const char *tr_risk_reason_name(tr_risk_reason r);
 
 /* What to do about one signal. */
+/* The orders to send are the ones flagged has_*: an exit is sent even when
+ * the entry of a reversal was refused (reason says why). */
 typedef struct tr_risk_plan {
-    tr_risk_reason reason; /* TR_RISK_OK: the orders below are to be sent */
+    tr_risk_reason reason; /* TR_RISK_OK, or why the entry was refused */
     char detail[160];      /* for people: "position 12.5% of equity > 10%" */
     int has_exit, has_entry;
     tr_order exit;         /* market, reduces the current position */
