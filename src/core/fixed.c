@@ -55,6 +55,13 @@ int tr_fx_sub(tr_fx a, tr_fx b, tr_fx *out)
 
 int tr_fx_mul(tr_fx a, tr_fx b, tr_fx *out)
 {
+    /* Fast path, exact: a whole-number factor (share counts, usually)
+     * needs no division at all. */
+    tr_fx p;
+    if (b % TR_FX_SCALE == 0 && !__builtin_mul_overflow(a, b / TR_FX_SCALE, &p))
+        return store(p, out);
+    if (a % TR_FX_SCALE == 0 && !__builtin_mul_overflow(b, a / TR_FX_SCALE, &p))
+        return store(p, out);
     return store(div_round((i128)a * b, TR_FX_SCALE), out);
 }
 

@@ -482,10 +482,18 @@ static int drive(tr_engine *e, tr_bars *bars, size_t nsyms,
         free(cur), free(syms), free(step);
         return TR_ERR_NOMEM;
     }
-    size_t total = 0, done = 0, next_report = 0;
-    for (size_t s = 0; s < nsyms; s++)
+    size_t total = 0, done = 0, next_report = 0, longest = 0;
+    for (size_t s = 0; s < nsyms; s++) {
         total += bars[s].n;
+        longest = bars[s].n > longest ? bars[s].n : longest;
+    }
     res->bars_total = total;
+    /* One equity point per step: at least the longest series' bars. */
+    tr_equity_point *eq = malloc((longest ? longest : 1) * sizeof *eq);
+    if (eq) {
+        res->equity.v = eq;
+        res->equity.cap = longest ? longest : 1;
+    }
     int rc = TR_OK;
     if (nsyms == 1) { /* the common case, without the merge */
         for (size_t i = 0; i < bars[0].n && rc == TR_OK; i++) {

@@ -37,6 +37,8 @@ struct tr_risk {
     tr_fx day_start_equity; /* equity at the end of the previous day */
     tr_fx last_equity, peak_equity;
     int have_equity;
+    int uses_atr;           /* sizing or brackets need ATR */
+    int uses_returns;       /* the correlation limit needs returns */
 };
 
 void tr_risk_cfg_default(tr_risk_cfg *c)
@@ -84,6 +86,9 @@ tr_risk *tr_risk_new(const tr_risk_cfg *cfg, size_t nsyms,
         r->cfg.tick_size = TR_FX_SCALE / 100;
     if (r->cfg.correlation_lookback < 2)
         r->cfg.correlation_lookback = 60;
+    r->uses_atr = r->cfg.sizing == TR_SIZE_ATR || r->cfg.stop_kind == TR_EXIT_ATR ||
+                  r->cfg.tp_kind == TR_EXIT_ATR;
+    r->uses_returns = r->cfg.enabled && r->cfg.max_correlation > 0;
     r->nsyms = nsyms;
     r->alert = alert;
     r->alert_ctx = alert_ctx;
@@ -124,10 +129,11 @@ void tr_risk_on_bar(tr_risk *r, tr_sym sym, const tr_bar *bar)
     if (sym >= r->nsyms)
         return;
     sym_state *s = &r->s[sym];
-    double c = tr_fx_to_double(bar->close);
-    s->atr_value = tr_ind_atr_update(&s->atr, tr_fx_to_double(bar->high),
-                                     tr_fx_to_double(bar->low), c);
-    if (s->last > 0) {
+    double c = r->uses_atr || r->uses_returns ? tr_fx_to_double(bar->close) : 0;
+    if (r->uses_atr)
+        s->atr_value = tr_ind_atr_update(&s->atr, tr_fx_to_double(bar->high),
+                                         tr_fx_to_double(bar->low), c);
+    if (r->uses_returns && s->last > 0) {
         size_t n = (size_t)r->cfg.correlation_lookback;
         s->rets[s->rhead] = c / tr_fx_to_double(s->last) - 1.0;
         s->rhead = (s->rhead + 1) % n;

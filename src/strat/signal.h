@@ -15,7 +15,8 @@ typedef enum tr_action {
 
 typedef struct tr_signal {
     tr_sym sym;
-    tr_time time;        /* the close time of the bar it was decided on */
+    tr_time time;        /* the time of the bar it was decided on (which
+                          * was complete: strategies see closed bars) */
     tr_action action;
     /* The position the strategy wants afterwards: +1 long, 0 flat, -1
      * short. BUY with target 0 covers a short; SELL with target 0 exits a

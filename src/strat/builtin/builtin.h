@@ -4,12 +4,15 @@
  * Every built-in strategy follows the same pattern:
  *   - create validates every parameter against its tr_param_def (type,
  *     range, whole numbers) and the cross-parameter rules, then allocates
- *     one block: a header with the parameters and a per-instrument array
- *     indexed by tr_sym, whose indicators are initialised there, so on_bar
+ *     the state: a header with the parameters and a per-instrument array
+ *     indexed by tr_sym, whose indicators are initialised there (plus one
+ *     pool for the price rings of sma_cross and breakout), so on_bar
  *     allocates nothing;
  *   - on_bar feeds the closed bar's prices (as doubles, tr_fx_to_double) to
- *     the indicators and stays silent until every indicator the rule needs
- *     is ready;
+ *     the streaming indicators of src/ind and stays silent until every
+ *     indicator the rule needs is ready; where a rule compares prices that
+ *     have an exact form (sma_cross's two means, breakout's channels) it
+ *     works on the fixed-point prices instead, so that a tie is a tie;
  *   - entries and exits are gated on the position the engine reports
  *     (flat, long, short), so a signal is not repeated once it was acted on;
  *   - a signal starts from tr_strat_signal and gets its target and a reason.

@@ -33,6 +33,20 @@
 
 typedef __int128 i128;
 
+/* 128-bit values kept as two 64-bit halves: stored as one __int128 field,
+ * the compiler spills and reloads it through the stack in a way that stalls
+ * store forwarding on every bar (it doubled the cost of sma_cross). */
+static inline i128 get128(const uint64_t v[2])
+{
+    return (i128)(((unsigned __int128)v[1] << 64) | v[0]);
+}
+
+static inline void put128(uint64_t v[2], i128 x)
+{
+    v[0] = (uint64_t)x;
+    v[1] = (uint64_t)((unsigned __int128)x >> 64);
+}
+
 typedef enum cross_kind { CROSS_SMA, CROSS_EMA, CROSS_MACD } cross_kind;
 
 typedef struct cross_sym {
@@ -41,7 +55,8 @@ typedef struct cross_sym {
             tr_fx *ring;  /* the last `slow` closes, in the state's pool */
             size_t head;  /* slot of the next close = the oldest once full */
             uint64_t seen;
-            i128 sf, ss;  /* sums of the last fast / slow closes */
+            uint64_t sf[2], ss[2]; /* sums of the last fast / slow
+                                    * closes, 128-bit (get128/put128) */
         } sma;
         struct {
             tr_ind_ema fast, slow;
@@ -181,14 +196,11 @@ static void cross_on_bar(void *state, tr_strat_ctx *ctx, tr_sym sym,
     case CROSS_SMA: {
         /* The slot of the close `fast` bars back, read before the slot of
          * the close `slow` bars back (head) is overwritten (fast < slow). */
-        /* Work on locals: updating the 128-bit fields in place makes the
-         * compiler store them in halves and reload them whole, a
-         * store-forwarding stall that doubled the cost of a bar. */
         size_t head = s->u.sma.head, n = st->slow;
         size_t fo = head >= st->fast ? head - st->fast : head + n - st->fast;
         uint64_t seen = s->u.sma.seen;
         tr_fx x = bar->close;
-        i128 sf = s->u.sma.sf + x, ss = s->u.sma.ss + x;
+        i128 sf = get128(s->u.sma.sf) + x, ss = get128(s->u.sma.ss) + x;
         if (seen >= st->fast)
             sf -= s->u.sma.ring[fo];
         if (seen >= n)
@@ -196,8 +208,8 @@ static void cross_on_bar(void *state, tr_strat_ctx *ctx, tr_sym sym,
         s->u.sma.ring[head] = x;
         s->u.sma.head = head + 1 == n ? 0 : head + 1;
         s->u.sma.seen = ++seen;
-        s->u.sma.sf = sf;
-        s->u.sma.ss = ss;
+        put128(s->u.sma.sf, sf);
+        put128(s->u.sma.ss, ss);
         ready = seen >= n;
         if (ready) {
             i128 d = sf * (i128)st->slow - ss * (i128)st->fast;
