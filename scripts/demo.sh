@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# demo.sh: the main job of `make run`, for now: generate demo market data,
-# check it, and compute indicators over it. Later issues grow this into the
-# paper-trading demo.
+# demo.sh: the main job of `make run`: generate demo market data, check it,
+# compute indicators over it, and backtest a three-symbol portfolio with its
+# HTML report. The next issue grows this into live paper trading.
 set -euo pipefail
 trader=${1:-build/trader}
 out=demo/data
@@ -31,5 +31,10 @@ awk -F, -v want="sma_20 ema_20 rsi_14 macd_12_26_9 macd_signal_12_26_9 bbands_up
         print "" } }' demo/syna_indicators.csv
 
 echo
-echo "Next: 'build/trader --help'; check your own data with"
-echo "'build/trader data check FILE.csv'."
+echo "== 4. backtest: consensus strategy on SYNA, SYNB, SYNC with risk limits (config/consensus_portfolio.yaml)"
+"$trader" backtest -c config/consensus_portfolio.yaml --out demo/backtest
+
+echo
+echo "Open the report: demo/backtest/report.html (it needs no network)."
+echo "Next: 'build/trader --help'; backtest your own CSV by copying"
+echo "config/sma_cross.yaml and pointing 'file:' at it."
