@@ -326,6 +326,54 @@ int tr_paper_cancel(tr_paper *b, uint64_t id, tr_time now)
     return TR_OK;
 }
 
+int tr_paper_replace(tr_paper *b, uint64_t id, tr_fx qty, tr_fx limit_price,
+                     tr_fx stop_price, tr_time now, uint64_t *new_id)
+{
+    if (id < 1 || id > b->norders || !b->st[id - 1].open)
+        return TR_ERR_NOT_FOUND;
+    tr_order next = b->orders[id - 1];
+    next.qty = qty > 0 ? qty : remaining(&b->orders[id - 1]);
+    if (limit_price > 0)
+        next.limit_price = limit_price;
+    if (stop_price > 0)
+        next.stop_price = stop_price;
+    if (!valid_order(b, &next) ||
+        (limit_price > 0 && next.type != TR_ORD_LIMIT &&
+         next.type != TR_ORD_STOP_LIMIT) ||
+        (stop_price > 0 && next.type != TR_ORD_STOP &&
+         next.type != TR_ORD_STOP_LIMIT))
+        return TR_ERR_INVALID;
+    order_state old_st = b->st[id - 1];
+    tr_order *o = new_order(b, &next, now); /* may move the arrays */
+    if (!o)
+        return TR_ERR_NOMEM;
+    uint64_t nid = o->id;
+    o->parent_id = b->orders[id - 1].parent_id;
+    o->oco_id = b->orders[id - 1].oco_id;
+    b->st[nid - 1].held = old_st.held;
+    b->st[nid - 1].extreme = old_st.extreme;
+    memcpy(b->st[nid - 1].legs, old_st.legs, sizeof old_st.legs);
+    if (book_add(b, o) != TR_OK)
+        return TR_ERR_NOMEM;
+    /* Move the bracket links over to the new order. */
+    if (o->oco_id)
+        b->orders[o->oco_id - 1].oco_id = nid;
+    if (o->parent_id)
+        for (int k = 0; k < 2; k++)
+            if (b->st[o->parent_id - 1].legs[k] == id)
+                b->st[o->parent_id - 1].legs[k] = nid;
+    for (int k = 0; k < 2; k++)
+        if (old_st.legs[k])
+            b->orders[old_st.legs[k] - 1].parent_id = nid;
+    memset(b->st[id - 1].legs, 0, sizeof b->st[id - 1].legs);
+    set_status(b, &b->orders[id - 1], TR_ORD_REPLACED, now);
+    set_status(b, &b->orders[nid - 1], TR_ORD_ACCEPTED, now);
+    book_compact(b, o->sym);
+    if (new_id)
+        *new_id = nid;
+    return TR_OK;
+}
+
 void tr_paper_cancel_all(tr_paper *b, tr_sym sym, tr_time now)
 {
     for (size_t s = 0; s < b->nsyms; s++) {

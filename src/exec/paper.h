@@ -95,6 +95,17 @@ int tr_paper_submit_bracket(tr_paper *b, tr_order *entry, tr_fx stop,
  * order is open. */
 int tr_paper_cancel(tr_paper *b, uint64_t id, tr_time now);
 
+/* Replace an open order: it becomes REPLACED and a new order (id written
+ * to *new_id) takes its place with the same fields but qty = the new
+ * remaining quantity (0 keeps the old remaining) and new limit / stop
+ * prices (0 keeps the old ones). Bracket links move to the new order, and a
+ * held leg stays held. The new order is live from the next bar, like any
+ * submission. TR_ERR_NOT_FOUND when no such order is open, TR_ERR_INVALID
+ * (nothing changed) when the result would not be a valid order,
+ * TR_ERR_NOMEM. */
+int tr_paper_replace(tr_paper *b, uint64_t id, tr_fx qty, tr_fx limit_price,
+                     tr_fx stop_price, tr_time now, uint64_t *new_id);
+
 /* Cancel every open order of sym (all instruments when sym is (tr_sym)-1). */
 void tr_paper_cancel_all(tr_paper *b, tr_sym sym, tr_time now);
 

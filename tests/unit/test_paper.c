@@ -5,6 +5,7 @@
  *                               [role=exit]
  *   bracket ID SIDE QTY stop=S tp=T [limit=P]  entry ID, legs ID+1, ID+2
  *   cancel ID
+ *   replace ID NEW_ID [qty=Q] [limit=P] [stop=P]
  *   bar OPEN HIGH LOW CLOSE [VOLUME]           the next day's bar
  *   fill ID QTY PRICE [COMMISSION]             the next fill, in order
  *   status ID NAME
@@ -157,6 +158,19 @@ static void run(const char *name, const char *const *ops)
         } else if (!strcmp(w[0], "cancel")) {
             CHECK_MSG(tr_paper_cancel(t.b, (uint64_t)atoi(w[1]), t.day) == TR_OK,
                       "%s:%d: cancel", name, t.line);
+        } else if (!strcmp(w[0], "replace")) {
+            tr_fx q = 0, lim = 0, stp = 0;
+            for (int k = 3; k < n; k++) {
+                if (!strncmp(w[k], "qty=", 4)) q = fxv(w[k] + 4);
+                else if (!strncmp(w[k], "limit=", 6)) lim = fxv(w[k] + 6);
+                else if (!strncmp(w[k], "stop=", 5)) stp = fxv(w[k] + 5);
+            }
+            uint64_t nid = 0;
+            int rc = tr_paper_replace(t.b, (uint64_t)atoi(w[1]), q, lim, stp,
+                                      t.day, &nid);
+            CHECK_MSG(rc == TR_OK && nid == (uint64_t)atoi(w[2]),
+                      "%s:%d: replace gave id %llu rc %d", name, t.line,
+                      (unsigned long long)nid, rc);
         } else if (!strcmp(w[0], "bar")) {
             ensure_broker(&t);
             expect_fills_done(&t);
@@ -339,6 +353,23 @@ int main(void)
          "bar 100 101 94 97 1000", "fill 1 50 100", "fill 2 50 95",
          "pos 100", "bar 94 95 93 94 1000", "fill 2 100 94", "pos 0",
          "status 3 canceled");
+    TAPE("replace a limit's price: the old order is replaced, the new fills",
+         "submit 1 buy limit 10 limit=9", "bar 10 11 9.5 10",
+         "replace 1 2 limit=9.6", "status 1 replaced", "status 2 accepted",
+         "bar 9.8 10 9.6 9.9", "fill 2 10 9.6", "status 2 filled");
+    TAPE("replace the remaining quantity of a partly filled order",
+         "opts volume=0.1", "submit 1 buy limit 300 limit=10",
+         "bar 10 10 10 10 1000", "fill 1 100 10", "replace 1 2 qty=50",
+         "status 1 replaced", "bar 10 10 10 10 1000", "fill 2 50 10",
+         "pos 150");
+    TAPE("replace a bracket's stop: the OCO link follows the new leg",
+         "bracket 1 buy 10 stop=95 tp=110", "bar 100 100.5 99.5 100",
+         "fill 1 10 100", "replace 2 4 stop=98", "status 2 replaced",
+         "bar 99 111 97 105", "fill 4 10 98", "status 3 canceled", "pos 0");
+    TAPE("replace a held leg before its entry fills",
+         "bracket 1 buy 10 stop=95 tp=110 limit=99", "replace 3 4 limit=105",
+         "bar 100 106 98.5 104", "fill 1 10 99", "fill 4 10 105",
+         "status 2 canceled", "pos 0");
     TAPE("cancel an open order",
          "submit 1 buy limit 10 limit=5", "bar 10 11 9 10", "cancel 1",
          "status 1 canceled", "bar 4 5 3 4");
@@ -358,6 +389,13 @@ int main(void)
         CHECK(tr_paper_order_count(b) == 3);
         CHECK(tr_paper_cancel(b, 1, 0) == TR_ERR_NOT_FOUND);
         CHECK(tr_paper_cancel(b, 99, 0) == TR_ERR_NOT_FOUND);
+        CHECK(tr_paper_replace(b, 1, 0, 0, 0, 0, NULL) == TR_ERR_NOT_FOUND);
+        tr_order lim = {.side = TR_BUY, .type = TR_ORD_LIMIT, .qty = TR_FX_ONE,
+                        .limit_price = TR_FX_ONE};
+        CHECK(tr_paper_submit(b, &lim, 0, NULL) == TR_OK);
+        CHECK_MSG(tr_paper_replace(b, lim.id, 0, 0, TR_FX_ONE, 0, NULL) ==
+                      TR_ERR_INVALID, "a limit order has no stop price");
+        CHECK(tr_paper_order(b, lim.id)->status == TR_ORD_ACCEPTED);
         tr_paper_free(b);
     }
     /* The state machine. */
