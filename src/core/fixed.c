@@ -203,11 +203,6 @@ size_t tr_fx_format(tr_fx v, char *buf, size_t size)
     return n;
 }
 
-double tr_fx_to_double(tr_fx v)
-{
-    return (double)v / (double)TR_FX_SCALE;
-}
-
 int tr_fx_from_double(double d, tr_fx *out)
 {
     if (isnan(d))

@@ -64,7 +64,10 @@ size_t tr_fx_format(tr_fx v, char *buf, size_t size);
 /* The double nearest to v's exact value (one correctly rounded division, so
  * "12.34" parsed as tr_fx converts to the same double strtod gives while
  * |v| < 2^53, i.e. values below about 90 million). */
-double tr_fx_to_double(tr_fx v);
+static inline double tr_fx_to_double(tr_fx v)
+{
+    return (double)v / (double)TR_FX_SCALE;
+}
 
 /* The tr_fx nearest to d, half to even. TR_ERR_INVALID for NaN, TR_ERR_RANGE
  * for infinities and values out of range. */

@@ -623,8 +623,8 @@ static void evaluate(tr_paper *b, tr_order *o, tr_fx ref, const tr_bar *bar)
 
 void tr_paper_on_bar(tr_paper *b, tr_sym sym, const tr_bar *bar)
 {
-    if (sym >= b->nsyms)
-        return;
+    if (sym >= b->nsyms || b->books[sym].n == 0)
+        return; /* nothing open: the common case, kept cheap */
     book *bk = &b->books[sym];
     int64_t day = tr_time_day(bar->time);
     b->in_bar = 1;
