@@ -197,6 +197,11 @@ const tr_paper *tr_engine_broker(const tr_engine *e)
     return e->broker;
 }
 
+tr_paper *tr_engine_broker_mut(tr_engine *e)
+{
+    return e->broker;
+}
+
 tr_risk *tr_engine_risk(tr_engine *e)
 {
     return e->risk;

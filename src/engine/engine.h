@@ -70,6 +70,7 @@ int tr_engine_finish(tr_engine *e);
 const tr_portfolio *tr_engine_portfolio(const tr_engine *e);
 const tr_trade_log *tr_engine_trades(const tr_engine *e);
 const tr_paper *tr_engine_broker(const tr_engine *e);
+tr_paper *tr_engine_broker_mut(tr_engine *e); /* for tr_paper_take_orders */
 tr_risk *tr_engine_risk(tr_engine *e);
 size_t tr_engine_bars_seen(const tr_engine *e, tr_sym sym);
 

@@ -87,6 +87,19 @@ size_t tr_paper_order_count(const tr_paper *b)
     return b->norders;
 }
 
+tr_order *tr_paper_take_orders(tr_paper *b, size_t *n)
+{
+    tr_order *o = b->orders;
+    *n = b->norders;
+    b->orders = NULL;
+    b->norders = b->cap = 0;
+    free(b->st);
+    b->st = NULL;
+    for (size_t i = 0; i < b->nsyms; i++)
+        b->books[i].n = 0;
+    return o;
+}
+
 tr_fx tr_paper_position(const tr_paper *b, tr_sym sym)
 {
     return sym < b->nsyms ? b->pos[sym] : 0;

@@ -117,6 +117,11 @@ void tr_paper_on_bar(tr_paper *b, tr_sym sym, const tr_bar *bar);
 const tr_order *tr_paper_order(const tr_paper *b, uint64_t id);
 size_t tr_paper_order_count(const tr_paper *b);
 
+/* Hand over every order record (ids 1..*n in order) to the caller, who
+ * frees the array with free(); the broker must not be used afterwards
+ * except to be freed. NULL with *n = 0 when there are none. */
+tr_order *tr_paper_take_orders(tr_paper *b, size_t *n /* OUT */);
+
 /* The broker's own view of the position (signed quantity). */
 tr_fx tr_paper_position(const tr_paper *b, tr_sym sym);
 

@@ -224,6 +224,10 @@ static void return_figures(const tr_equity_point *eq, size_t n, double ppy,
 {
     size_t m = n - 1;
     double sum = 0.0, down = 0.0;
+    /* One pass: Welford's running mean and sum of squared deviations, as
+     * stable as a second pass about the mean without reading 10 million
+     * points twice. */
+    double mean = 0.0, m2 = 0.0;
     tr_fx num0 = 0, den0 = 0, num, den;
     int all_equal = 1, any_negative = 0;
     for (size_t i = 1; i < n; i++) {
@@ -231,29 +235,26 @@ static void return_figures(const tr_equity_point *eq, size_t n, double ppy,
         if (i == 1) {
             num0 = num;
             den0 = den;
-        } else if (den == 0 || den0 == 0 ||
-                   (__int128)num * den0 != (__int128)num0 * den) {
+        } else if (all_equal &&
+                   (den == 0 || den0 == 0 ||
+                    (__int128)num * den0 != (__int128)num0 * den)) {
             /* Compared exactly: 12.1/121 and 10/100 are the same return,
              * but not the same double. */
             all_equal = 0;
         }
         sum += r;
+        double delta = r - mean;
+        mean += delta / (double)i;
+        m2 += delta * (r - mean);
         if (r < 0) {
             down += r * r;
             any_negative = 1;
         }
     }
-    double mean = sum / (double)m;
+    mean = sum / (double)m;
     double sd = 0.0;
-    if (m >= 2 && !all_equal) {
-        /* Second pass about the mean: no cancellation of large squares. */
-        double ss = 0.0;
-        for (size_t i = 1; i < n; i++) {
-            double r = point_return(eq, i, &num, &den);
-            ss += (r - mean) * (r - mean);
-        }
-        sd = sqrt(ss / (double)(m - 1));
-    }
+    if (m >= 2 && !all_equal)
+        sd = sqrt(m2 / (double)(m - 1));
     double root = sqrt(ppy);
     out->ann_volatility = sd * root;
     out->sharpe = sd > 0.0 ? mean / sd * root : 0.0;
@@ -268,6 +269,7 @@ typedef struct dd_state {
     tr_time peak_time;
     int under; /* below the peak now */
     double max_dd;
+    tr_fx deep_e, deep_peak; /* the deepest point and its peak; 0 = none */
     tr_time max_peak, max_trough;
     tr_time longest; /* ns */
 } dd_state;
@@ -289,9 +291,14 @@ static void dd_add(dd_state *d, tr_fx e, tr_time t)
         return;
     }
     d->under = 1;
-    double dd = -rel_change(e, d->peak);
-    if (dd > d->max_dd) {
-        d->max_dd = dd;
+    /* Deeper than the deepest so far when e / peak < deep_e / deep_peak;
+     * compared exactly by cross-multiplying (peaks are > 0), so the
+     * division happens only for a new deepest point. */
+    if (d->deep_peak == 0 ||
+        (__int128)e * d->deep_peak < (__int128)d->deep_e * d->peak) {
+        d->deep_e = e;
+        d->deep_peak = d->peak;
+        d->max_dd = -rel_change(e, d->peak);
         d->max_peak = d->peak_time;
         d->max_trough = t;
     }
