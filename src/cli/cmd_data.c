@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "core/err.h"
+#include "core/files.h"
 #include "data/csv.h"
 #include "data/gaps.h"
 #include "data/gen.h"
@@ -200,23 +200,6 @@ static int parse_count(const char *opt, const char *s, unsigned long long max,
     return 0;
 }
 
-static int mkdir_p(const char *dir)
-{
-    char path[4096];
-    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *p = path + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(path, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static int data_gen(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -276,7 +259,7 @@ static int data_gen(int argc, char **argv)
         tr_cli_error("--start: cannot parse date '%s' (e.g. 2015-01-02)", start);
         return 2;
     }
-    if (mkdir_p(out) != 0) {
+    if (tr_mkdir_p(out) != 0) {
         tr_cli_error("cannot create folder '%s': %s", out, strerror(errno));
         return 2;
     }

@@ -18,7 +18,4 @@
 int tr_output_write(const char *dir, const tr_bt_config *cfg,
                     const tr_bt_result *r, char *err, size_t errlen);
 
-/* Create a folder and its parents (like mkdir -p). 0 or -1 with errno. */
-int tr_mkdir_p(const char *dir);
-
 #endif

@@ -7,16 +7,7 @@ trader=$1
 repo=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-expect_status() { # expected command...
-  local want=$1; shift
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  [ "$got" = "$want" ] && ok || { fail "'$*' exited $got, expected $want"; cat "$tmp/err" >&2; }
-}
-expect_err() { grep -qF -- "$1" "$tmp/err" && ok || { fail "stderr lacks: $1"; cat "$tmp/err" >&2; }; }
+. "$(dirname "$0")/lib.sh"
 
 "$trader" data gen --symbols 3 --bars 600 --seed 11 --out "$tmp/data" 2>/dev/null
 cat >"$tmp/bt.yaml" <<YAML
@@ -102,5 +93,4 @@ for c in "$repo"/config/*.yaml; do
   (cd "$tmp/demo" && "$trader" backtest -c "$c" --out "$tmp/ex" --no-report >/dev/null 2>"$tmp/err") && ok || { fail "example $c"; cat "$tmp/err" >&2; }
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

@@ -5,19 +5,7 @@ set -u
 trader=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-expect_status() { # expected command...
-  local want=$1; shift
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  [ "$got" = "$want" ] && ok || fail "'$*' exited $got, expected $want"
-}
-expect_out() { # line (exact, in stdout of the last command)
-  grep -qxF -- "$1" "$tmp/out" && ok || { fail "missing line: $1"; cat "$tmp/out" >&2; }
-}
+. "$(dirname "$0")/lib.sh"
 
 # --help everywhere, exit 0 and a usage line.
 for cmd in "--help" "data --help" "data check --help" "data gen --help" \
@@ -82,5 +70,4 @@ expect_status 0 "$trader" data gen --bars 1000 --interval 1m --seed 1 --out "$tm
 expect_status 0 "$trader" data check --allow-missing 0 "$tmp/m/SYNA.csv"
 head -2 "$tmp/m/SYNA.csv" | tail -1 | grep -q '^2024-01-02T14:30:00Z,' && ok || fail "1m start"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

@@ -26,41 +26,7 @@
 
 /* ---- the fake engine ----------------------------------------------------- */
 
-#define MAXSYM 4
-#define MAXREC 4096
-
-typedef struct rec {
-    size_t bar;
-    tr_signal sig;
-} rec;
-
-typedef struct fake {
-    tr_fx pos[MAXSYM];
-    int broker;
-    size_t bar[MAXSYM];
-    size_t n, overflow;
-    rec r[MAXREC];
-} fake;
-
-static tr_fx fake_position(void *engine, tr_sym sym)
-{
-    fake *f = engine;
-    return sym < MAXSYM ? f->pos[sym] : 0;
-}
-
-static void fake_emit(void *engine, const tr_signal *sig)
-{
-    fake *f = engine;
-    if (f->n == MAXREC) {
-        f->overflow++;
-        return;
-    }
-    f->r[f->n].bar = sig->sym < MAXSYM ? f->bar[sig->sym] : SIZE_MAX;
-    f->r[f->n].sig = *sig;
-    f->n++;
-    if (f->broker && sig->sym < MAXSYM)
-        f->pos[sig->sym] = (tr_fx)sig->target * 100 * TR_FX_ONE;
-}
+#include "strat_fake.h"
 
 typedef struct run {
     const tr_strategy_def *def;
