@@ -1,0 +1,134 @@
+/* journal.h: the event journal: append-only segment files of checksummed
+ * records, the source of truth that everything else (the engine's state
+ * after a restart, the SQLite projection) is rebuilt from.
+ *
+ * Layout of a journal folder:
+ *     00000000000000000001.seg    records 1 .. (the name is the first seq)
+ *     00000000000000052713.seg    the next segment, after a roll
+ *     snapshot-00000000000000052712.snap   engine state after record 52712
+ * A segment starts with a 16-byte header ("TRJOURN1", first seq as u64);
+ * then records, each a 32-byte header and a payload, all little-endian:
+ *     u32 payload length   u32 CRC32C of everything after this field
+ *     u64 sequence number  i64 event time (ns UTC)
+ *     u16 type  u16 flags  u32 reserved (0)    payload bytes
+ * Sequence numbers start at 1 and go up by one across segments.
+ *
+ * Durability: tr_journal_append only buffers; tr_journal_commit writes the
+ * buffer in one write(2) (group commit) and fsyncs according to the policy:
+ * every commit, at most every N ms, or never (the OS decides). A record is
+ * acknowledged once the commit that covers it has returned TR_OK under the
+ * ALWAYS policy, or once tr_journal_durable_seq has reached it.
+ *
+ * Crash safety: on open, a torn or corrupt tail of the last segment (what a
+ * crash in the middle of a write leaves) is detected, truncated and
+ * reported. Damage followed by valid records is not a crash artefact: the
+ * journal refuses to open rather than drop acknowledged events.
+ *
+ * Threads: a journal handle belongs to one thread; readers on the same
+ * folder are independent handles. */
+#ifndef TR_JOURNAL_H
+#define TR_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/time.h"
+
+typedef enum tr_fsync_policy {
+    TR_FSYNC_ALWAYS = 0, /* fsync at every commit */
+    TR_FSYNC_INTERVAL,   /* fsync when the last one is >= interval_ms old */
+    TR_FSYNC_OS,         /* never fsync (except at close): the OS decides */
+} tr_fsync_policy;
+
+typedef struct tr_journal_opts {
+    tr_fsync_policy fsync;
+    uint32_t interval_ms;      /* TR_FSYNC_INTERVAL; 0 means 10 */
+    uint64_t segment_bytes;    /* roll to a new segment past this; 0 = 64 MiB */
+    /* Told about a truncated tail: message like "journal/0...1.seg: torn
+     * record at offset 4096 (needs 120 bytes, 37 left): truncated 37 bytes".
+     * May be NULL. */
+    void (*report)(void *ctx, const char *message);
+    void *report_ctx;
+} tr_journal_opts;
+
+#define TR_JOURNAL_MAX_PAYLOAD (1u << 20) /* 1 MiB per record */
+
+typedef struct tr_journal tr_journal;
+
+/* Open (creating the folder and a first segment if needed) for appending.
+ * TR_ERR_IO (errno; message in err), TR_ERR_DATA (damage that is not a torn
+ * tail, or a sequence gap between segments; err says where), TR_ERR_NOMEM. */
+int tr_journal_open(const char *dir, const tr_journal_opts *opts,
+                    tr_journal **out /* OUT */, char *err, size_t errlen);
+
+/* Commit what is buffered, fsync, close. TR_ERR_IO when the last commit
+ * failed (the journal is closed anyway). NULL is a no-op. */
+int tr_journal_close(tr_journal *j);
+
+/* Buffer one record; its sequence number is written to *seq (may be NULL).
+ * TR_ERR_INVALID (payload too large), TR_ERR_NOMEM, or TR_ERR_IO when the
+ * journal has failed before (a failed journal accepts nothing more: the
+ * caller must halt trading). */
+int tr_journal_append(tr_journal *j, uint16_t type, tr_time time,
+                      const void *payload, uint32_t len, uint64_t *seq);
+
+/* Write everything buffered (one write per segment touched) and fsync per
+ * the policy. now_ms is a monotonic clock reading for the INTERVAL policy
+ * (the caller's, so that tests control time). TR_ERR_IO on a failed write
+ * or fsync (ENOSPC, EIO): the journal is then failed for good, and the
+ * records of this commit must be treated as not acknowledged. */
+int tr_journal_commit(tr_journal *j, uint64_t now_ms);
+
+/* Force an fsync of what has been written (INTERVAL policy's timer). */
+int tr_journal_sync(tr_journal *j);
+
+uint64_t tr_journal_last_seq(const tr_journal *j);    /* 0 when empty */
+uint64_t tr_journal_durable_seq(const tr_journal *j); /* fsynced up to */
+
+/* ---- reading -------------------------------------------------------------- */
+
+typedef struct tr_record {
+    uint64_t seq;
+    tr_time time;
+    uint16_t type;
+    uint16_t flags;
+    uint32_t len;
+    const uint8_t *payload; /* borrowed until the next tr_reader_next */
+} tr_record;
+
+typedef struct tr_reader tr_reader;
+
+/* Read dir from the record with seq from_seq (whole segments before it
+ * are skipped), or from the oldest record kept when from_seq is 0.
+ * TR_ERR_NOT_FOUND when dir has no journal, TR_ERR_DATA when from_seq is
+ * older than the oldest segment kept (segments before a snapshot may have
+ * been removed), TR_ERR_IO, TR_ERR_NOMEM. */
+int tr_reader_open(const char *dir, uint64_t from_seq, tr_reader **out,
+                   char *err, size_t errlen);
+void tr_reader_close(tr_reader *r);
+
+/* The next record: 1 and *rec filled, 0 at a clean end, or a negative
+ * error: TR_ERR_DATA when a record is damaged (bad CRC, impossible length,
+ * a sequence gap or repeat, a torn tail), with "SEGMENT: offset N: reason"
+ * in err. */
+int tr_reader_next(tr_reader *r, tr_record *rec, char *err, size_t errlen);
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+/* Write an opaque snapshot of state after record seq (CRC-protected, via a
+ * temporary file and rename, fsynced). Older snapshots are removed. */
+int tr_snapshot_write(const char *dir, uint64_t seq, const void *data,
+                      size_t len, char *err, size_t errlen);
+
+/* The newest valid snapshot: *seq, and *data (malloc'd, caller frees) of
+ * *len bytes. TR_ERR_NOT_FOUND when there is none (a damaged one is skipped
+ * and reported in err as a warning). */
+int tr_snapshot_read(const char *dir, uint64_t *seq, void **data, size_t *len,
+                     char *err, size_t errlen);
+
+/* ---- checksums ------------------------------------------------------------ */
+
+/* CRC32C (Castagnoli) of buf, continuing from crc (0 to start). */
+uint32_t tr_crc32c(uint32_t crc, const void *buf, size_t len);
+
+#endif
