@@ -1,0 +1,102 @@
+/* event.h: the events of the journal and their binary payloads.
+ *
+ * Every state change of a running engine is one of these, appended to the
+ * journal before it is acted on outside the process. Payloads are explicit
+ * little-endian encodings (never raw structs), so a journal written by one
+ * build reads back in another; decoding checks every length.
+ *
+ * Inputs (bars, controls) are what replay feeds the engine again; outputs
+ * (signals, orders, fills, equity, alerts) are what it recorded, checked
+ * against the replay and projected into the database. */
+#ifndef TR_EVENT_H
+#define TR_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/bar.h"
+#include "exec/order.h"
+#include "port/stats.h"
+#include "risk/risk.h"
+#include "strat/signal.h"
+
+typedef enum tr_event_type {
+    TR_EV_SESSION = 1,  /* a run started: config name, strategy, symbols */
+    TR_EV_BAR = 2,      /* input: one bar of one instrument */
+    TR_EV_SIGNAL = 3,   /* a strategy's signal and the risk decision */
+    TR_EV_ORDER = 4,    /* an order's new state (every status change) */
+    TR_EV_FILL = 5,
+    TR_EV_EQUITY = 6,   /* the portfolio after one timestamp */
+    TR_EV_ALERT = 7,    /* risk alert (daily loss, drawdown, kill switch) */
+    TR_EV_CONTROL = 8,  /* input: halt, resume, strategy enable/disable */
+    TR_EV_STOP = 9,     /* a clean shutdown */
+    TR_EV_TYPE_MAX = 9
+} tr_event_type;
+
+/* "bar", "order", ... or "unknown". */
+const char *tr_event_type_name(uint16_t type);
+
+typedef struct tr_ev_session {
+    char config[128];   /* the config file */
+    char strategy[32];
+    uint32_t nsyms;
+    char symbols[64][TR_SYM_MAX_LEN + 1]; /* the first 64 symbols */
+} tr_ev_session;
+
+typedef struct tr_ev_bar {
+    tr_sym sym;
+    tr_bar bar;
+} tr_ev_bar;
+
+typedef struct tr_ev_signal {
+    tr_signal sig;
+    uint16_t reason; /* tr_risk_reason */
+    char detail[160];
+} tr_ev_signal;
+
+typedef enum tr_control_kind {
+    TR_CTL_HALT = 1,
+    TR_CTL_RESUME = 2,
+} tr_control_kind;
+
+typedef struct tr_ev_control {
+    uint16_t kind;  /* tr_control_kind */
+    char who[32];   /* "api:alice", "cli" */
+} tr_ev_control;
+
+/* A byte buffer to encode into (fixed capacity, owned by the caller). */
+typedef struct tr_ev_buf {
+    uint8_t *p;
+    size_t len, cap;
+    int overflow;
+} tr_ev_buf;
+
+/* Encoders: append the payload to b. Return the payload length, or 0 with
+ * b->overflow set when the buffer is too small. */
+size_t tr_ev_encode_session(tr_ev_buf *b, const tr_ev_session *s);
+size_t tr_ev_encode_bar(tr_ev_buf *b, const tr_ev_bar *e);
+size_t tr_ev_encode_signal(tr_ev_buf *b, const tr_ev_signal *e);
+size_t tr_ev_encode_order(tr_ev_buf *b, const tr_order *o);
+size_t tr_ev_encode_fill(tr_ev_buf *b, const tr_fill *f);
+size_t tr_ev_encode_equity(tr_ev_buf *b, const tr_equity_point *p);
+size_t tr_ev_encode_alert(tr_ev_buf *b, const tr_risk_alert *a);
+size_t tr_ev_encode_control(tr_ev_buf *b, const tr_ev_control *c);
+
+/* Decoders: TR_OK, or TR_ERR_DATA when the payload is too short, too long
+ * or holds an impossible value. The output is zeroed first. */
+int tr_ev_decode_session(const uint8_t *p, size_t len, tr_ev_session *out);
+int tr_ev_decode_bar(const uint8_t *p, size_t len, tr_ev_bar *out);
+int tr_ev_decode_signal(const uint8_t *p, size_t len, tr_ev_signal *out);
+int tr_ev_decode_order(const uint8_t *p, size_t len, tr_order *out);
+int tr_ev_decode_fill(const uint8_t *p, size_t len, tr_fill *out);
+int tr_ev_decode_equity(const uint8_t *p, size_t len, tr_equity_point *out);
+int tr_ev_decode_alert(const uint8_t *p, size_t len, tr_risk_alert *out);
+int tr_ev_decode_control(const uint8_t *p, size_t len, tr_ev_control *out);
+
+/* One record as a JSON object on one line (for `trader journal tail`),
+ * written into out[size]; symbols are shown by id. Returns the length, or
+ * 0 when the payload does not decode. */
+size_t tr_ev_to_json(uint64_t seq, tr_time time, uint16_t type,
+                     const uint8_t *p, size_t len, char *out, size_t size);
+
+#endif
