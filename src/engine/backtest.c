@@ -14,6 +14,7 @@
 
 #include "core/err.h"
 #include "data/csv.h"
+#include "engine/merge.h"
 
 /* ---- config ------------------------------------------------------------- */
 
@@ -476,11 +477,11 @@ static double now_seconds(void)
 static int drive(tr_engine *e, tr_bars *bars, size_t nsyms,
                  tr_bt_progress_fn progress, void *pctx, tr_bt_result *res)
 {
-    size_t *cur = calloc(nsyms, sizeof *cur);
     tr_sym *syms = malloc(nsyms * sizeof *syms);
     tr_bar *step = malloc(nsyms * sizeof *step);
-    if (!cur || !syms || !step) {
-        free(cur), free(syms), free(step);
+    tr_merge m;
+    if (!syms || !step || tr_merge_init(&m, bars, nsyms) != TR_OK) {
+        free(syms), free(step);
         return TR_ERR_NOMEM;
     }
     size_t total = 0, done = 0, next_report = 0, longest = 0;
@@ -508,34 +509,11 @@ static int drive(tr_engine *e, tr_bars *bars, size_t nsyms,
         res->equity.cap = longest ? longest : 1;
     }
     int rc = TR_OK;
-    if (nsyms == 1) { /* the common case, without the merge */
-        for (size_t i = 0; i < bars[0].n && rc == TR_OK; i++) {
-            tr_sym s0 = 0;
-            /* A copy: the strategy must not be able to index into the
-             * series and read the next bar. */
-            tr_bar b = bars[0].v[i];
-            rc = tr_engine_step(e, b.time, &s0, &b, 1);
-            if (progress && i >= next_report) {
-                progress(pctx, i, total);
-                next_report = i + total / 100 + 1;
-            }
-        }
-        res->steps = bars[0].n;
-        done = total;
-    }
-    while (nsyms > 1 && rc == TR_OK) {
-        tr_time t = INT64_MAX;
-        for (size_t s = 0; s < nsyms; s++)
-            if (cur[s] < bars[s].n && bars[s].v[cur[s]].time < t)
-                t = bars[s].v[cur[s]].time;
-        if (t == INT64_MAX)
-            break;
-        size_t k = 0;
-        for (size_t s = 0; s < nsyms; s++)
-            if (cur[s] < bars[s].n && bars[s].v[cur[s]].time == t) {
-                syms[k] = (tr_sym)s;
-                step[k++] = bars[s].v[cur[s]++];
-            }
+    tr_time t;
+    size_t k;
+    while (rc == TR_OK && (k = tr_merge_next(&m, &t, syms, step)) > 0) {
+        /* The bars are copies: a strategy cannot index into the series
+         * and read the next bar. */
         rc = tr_engine_step(e, t, syms, step, k);
         res->steps++;
         done += k;
@@ -546,7 +524,8 @@ static int drive(tr_engine *e, tr_bars *bars, size_t nsyms,
     }
     if (progress && rc == TR_OK)
         progress(pctx, done, total);
-    free(cur), free(syms), free(step);
+    tr_merge_free(&m);
+    free(syms), free(step);
     return rc;
 }
 
