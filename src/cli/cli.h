@@ -11,6 +11,7 @@ int tr_cli_data(int argc, char **argv);       /* data check | data gen */
 int tr_cli_indicators(int argc, char **argv); /* indicators --data --ind */
 int tr_cli_backtest(int argc, char **argv);   /* backtest -c CONFIG */
 int tr_cli_journal(int argc, char **argv);    /* journal inspect|verify|tail */
+int tr_cli_run(int argc, char **argv);        /* run -c CONFIG */
 
 /* Print "trader: <message>\n" to stderr (printf-style). */
 void tr_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

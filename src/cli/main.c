@@ -19,6 +19,7 @@ static const command commands[] = {
     {"data", tr_cli_data, "check CSV market data, or generate synthetic data"},
     {"indicators", tr_cli_indicators, "compute indicators over a CSV file"},
     {"backtest", tr_cli_backtest, "run a strategy over history, with a report"},
+    {"run", tr_cli_run, "trade live on the paper broker, journaled"},
     {"journal", tr_cli_journal, "inspect, verify or tail an event journal"},
 };
 

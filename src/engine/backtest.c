@@ -14,6 +14,7 @@
 
 #include "core/err.h"
 #include "data/csv.h"
+#include "data/gen.h"
 #include "engine/merge.h"
 
 /* ---- config ------------------------------------------------------------- */
@@ -341,11 +342,79 @@ static int load_range(const tr_cfg *cfg, const tr_cfg_node *m, tr_bt_config *c,
     return TR_OK;
 }
 
+static char *default_path(const char *name, const char *leaf)
+{
+    size_t len = strlen(name) + strlen(leaf) + 8;
+    char *p = malloc(len);
+    if (p)
+        snprintf(p, len, "run/%s/%s", name, leaf);
+    return p;
+}
+
+static int load_run(const tr_cfg *cfg, const tr_cfg_node *m, tr_bt_config *c,
+                    char *err, size_t n)
+{
+    static const char *keys[] = {"journal", "database", "fsync",
+                                 "fsync_interval_ms", "segment_mb", "feed",
+                                 NULL};
+    static const char *fkeys[] = {"type", "speed", "symbols", "seed", "bars",
+                                  "interval", NULL};
+    static const char *policies[] = {"always", "interval", "os", NULL};
+    static const char *types[] = {"replay", "synthetic", NULL};
+    static const char *intervals[] = {"1d", "1m", NULL};
+    tr_run_section *r = &c->run;
+    r->fsync = TR_FSYNC_INTERVAL;
+    r->fsync_interval_ms = 10;
+    r->speed = 0;
+    r->synth_symbols = 3;
+    r->synth_seed = 1;
+    r->synth_bars = 100000;
+    if (m)
+        CHECK_RC(tr_cfg_check_keys(cfg, m, keys, err, n));
+    const char *s;
+    CHECK_RC(tr_cfg_str(cfg, m, "journal", NULL, &s, err, n));
+    r->journal = s ? strdup(s) : default_path(c->name, "journal");
+    CHECK_RC(tr_cfg_str(cfg, m, "database", NULL, &s, err, n));
+    r->database = s ? strdup(s) : default_path(c->name, "trader.db");
+    if (!r->journal || !r->database)
+        return TR_ERR_NOMEM;
+    int v;
+    CHECK_RC(tr_cfg_enum(cfg, m, "fsync", policies, 1, &v, err, n));
+    r->fsync = (tr_fsync_policy)v;
+    int64_t i;
+    CHECK_RC(tr_cfg_int(cfg, m, "fsync_interval_ms", 10, 1, 60000, &i, err, n));
+    r->fsync_interval_ms = (uint32_t)i;
+    CHECK_RC(tr_cfg_int(cfg, m, "segment_mb", 64, 1, 4096, &i, err, n));
+    r->segment_bytes = (uint64_t)i << 20;
+    const tr_cfg_node *f = tr_cfg_get(m, "feed");
+    if (f) {
+        CHECK_RC(tr_cfg_check_keys(cfg, f, fkeys, err, n));
+        CHECK_RC(tr_cfg_enum(cfg, f, "type", types, 0, &v, err, n));
+        r->feed = (tr_feed_kind)v;
+        /* speed: a number, or "max" for as fast as possible */
+        const char *sp;
+        CHECK_RC(tr_cfg_str(cfg, f, "speed", "max", &sp, err, n));
+        if (strcmp(sp, "max") != 0)
+            CHECK_RC(tr_cfg_num(cfg, f, "speed", 1, 1e-6, 1e9, &r->speed, err,
+                                n));
+        CHECK_RC(tr_cfg_int(cfg, f, "symbols", 3, 1, TR_BT_MAX_SYMBOLS, &i,
+                            err, n));
+        r->synth_symbols = (uint32_t)i;
+        CHECK_RC(tr_cfg_int(cfg, f, "seed", 1, 0, INT64_MAX, &i, err, n));
+        r->synth_seed = (uint64_t)i;
+        CHECK_RC(tr_cfg_int(cfg, f, "bars", 100000, 1, 100000000, &i, err, n));
+        r->synth_bars = (size_t)i;
+        CHECK_RC(tr_cfg_enum(cfg, f, "interval", intervals, 1, &v, err, n));
+        r->synth_minute = v == 1;
+    }
+    return TR_OK;
+}
+
 static int load_all(const tr_cfg *cfg, tr_bt_config *c, char *err, size_t n)
 {
     static const char *keys[] = {"cash",  "data",  "strategy", "sizing",
                                  "exits", "costs", "fills",    "risk",
-                                 "backtest", NULL};
+                                 "backtest", "run", NULL};
     const tr_cfg_node *root = tr_cfg_root(cfg);
     if (!root) {
         snprintf(err, n, "%s: the config is empty (see config/*.yaml for "
@@ -356,12 +425,23 @@ static int load_all(const tr_cfg *cfg, tr_bt_config *c, char *err, size_t n)
     tr_engine_cfg *e = &c->engine;
     CHECK_RC(tr_cfg_fx(cfg, root, "cash", 100000 * TR_FX_ONE, 1, TR_FX_MAX,
                        &e->cash, err, n));
+    CHECK_RC(load_run(cfg, tr_cfg_get(root, "run"), c, err, n));
     const tr_cfg_node *data = tr_cfg_get(root, "data");
-    if (!data) {
+    if (c->run.feed == TR_FEED_SYNTHETIC) {
+        /* The generator names the instruments; data: is not used. */
+        c->ndata = c->run.synth_symbols;
+        c->data = calloc(c->ndata, sizeof *c->data);
+        if (!c->data)
+            return TR_ERR_NOMEM;
+        for (size_t i = 0; i < c->ndata; i++)
+            tr_gen_symbol((unsigned)i, c->data[i].symbol,
+                          sizeof c->data[i].symbol);
+    } else if (!data) {
         tr_cfg_error(cfg, root, err, n, "missing required key 'data'");
         return TR_ERR_INVALID;
+    } else {
+        CHECK_RC(load_data(cfg, data, c, err, n));
     }
-    CHECK_RC(load_data(cfg, data, c, err, n));
     e->nsyms = c->ndata;
     const tr_cfg_node *strat = tr_cfg_get(root, "strategy");
     if (!strat) {
@@ -413,6 +493,8 @@ void tr_bt_config_free(tr_bt_config *c)
     free(c->data);
     free(c->name);
     free(c->path);
+    free(c->run.journal);
+    free(c->run.database);
     memset(c, 0, sizeof *c);
 }
 
@@ -630,30 +712,27 @@ static void on_bad_row(void *ctx, const char *file, size_t line,
         fprintf(stderr, "%s:%zu: %s\n", file, line, reason);
 }
 
-int tr_bt_run(const tr_bt_config *cfg, tr_bt_progress_fn progress,
-              void *progress_ctx, tr_bt_result *out, char *err, size_t errlen)
+int tr_bt_load_bars(const tr_bt_config *cfg, tr_bars *bars, char *err,
+                    size_t errlen)
 {
-    memset(out, 0, sizeof *out);
-    size_t n = cfg->ndata;
-    out->nsyms = n;
-    const char **names = malloc(n * sizeof *names);
-    tr_bars *bars = calloc(n, sizeof *bars);
-    if (!names || !bars) {
-        free(names), free(bars);
-        return TR_ERR_NOMEM;
-    }
-    out->bars = bars;
-    out->owns_bars = 1;
-    for (size_t i = 0; i < n; i++)
-        names[i] = cfg->data[i].symbol;
-    int rc = make_symbols(out, names, n);
-    free(names);
-    if (rc != TR_OK)
-        return rc;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < cfg->ndata; i++) {
         bad_rows b = {0};
+        if (cfg->run.feed == TR_FEED_SYNTHETIC) {
+            tr_gen_opts o = {.seed = cfg->run.synth_seed,
+                             .bars = cfg->run.synth_bars,
+                             .interval = cfg->run.synth_minute ? TR_GEN_1M
+                                                               : TR_GEN_1D};
+            tr_time_parse(cfg->run.synth_minute ? "2024-01-02" : "2000-01-03",
+                          10, &o.start);
+            int rc = tr_gen_series(&o, (unsigned)i, &bars[i]);
+            if (rc != TR_OK) {
+                snprintf(err, errlen, "synthetic feed: %s", tr_strerror(rc));
+                return rc;
+            }
+            continue;
+        }
         tr_csv_opts opts = {.report = on_bad_row, .report_ctx = &b};
-        rc = tr_csv_read_file(cfg->data[i].path, &opts, &bars[i], NULL);
+        int rc = tr_csv_read_file(cfg->data[i].path, &opts, &bars[i], NULL);
         if (rc == TR_ERR_DATA) {
             snprintf(err, errlen, "%s: %zu bad row%s%s: fix the data (trader "
                      "data check %s lists every problem)", cfg->data[i].path,
@@ -687,6 +766,32 @@ int tr_bt_run(const tr_bt_config *cfg, tr_bt_progress_fn progress,
             return TR_ERR_DATA;
         }
     }
+    return TR_OK;
+}
+
+int tr_bt_run(const tr_bt_config *cfg, tr_bt_progress_fn progress,
+              void *progress_ctx, tr_bt_result *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    size_t n = cfg->ndata;
+    out->nsyms = n;
+    const char **names = malloc(n * sizeof *names);
+    tr_bars *bars = calloc(n, sizeof *bars);
+    if (!names || !bars) {
+        free(names), free(bars);
+        return TR_ERR_NOMEM;
+    }
+    out->bars = bars;
+    out->owns_bars = 1;
+    for (size_t i = 0; i < n; i++)
+        names[i] = cfg->data[i].symbol;
+    int rc = make_symbols(out, names, n);
+    free(names);
+    if (rc != TR_OK)
+        return rc;
+    rc = tr_bt_load_bars(cfg, bars, err, errlen);
+    if (rc != TR_OK)
+        return rc;
     return run_engine(&cfg->engine, bars, n, progress, progress_ctx, out, err,
                       errlen);
 }

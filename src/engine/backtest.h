@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "engine/engine.h"
+#include "store/journal.h"
 
 #define TR_BT_MAX_SYMBOLS 4096
 
@@ -19,6 +20,26 @@ typedef struct tr_bt_data {
     char *path;  /* resolved path of the CSV file (owned) */
 } tr_bt_data;
 
+/* The `run:` section: how `trader run` trades live (ignored by backtests). */
+typedef enum tr_feed_kind {
+    TR_FEED_REPLAY = 0,  /* the data: files, replayed at `speed` */
+    TR_FEED_SYNTHETIC,   /* generated bars (symbols, seed), at `speed` */
+} tr_feed_kind;
+
+typedef struct tr_run_section {
+    char *journal;            /* folder; default run/NAME/journal */
+    char *database;           /* SQLite file; default run/NAME/trader.db */
+    tr_fsync_policy fsync;    /* default interval */
+    uint32_t fsync_interval_ms; /* default 10 */
+    uint64_t segment_bytes;   /* journal segment size; default 64 MiB */
+    tr_feed_kind feed;
+    double speed;             /* bar time per wall time; 0 = as fast as possible */
+    uint32_t synth_symbols;   /* synthetic feed */
+    uint64_t synth_seed;
+    size_t synth_bars;
+    int synth_minute;         /* 1m bars (else 1d) */
+} tr_run_section;
+
 typedef struct tr_bt_config {
     char *name;            /* the config file's base name, without .yaml */
     char *path;            /* the config file */
@@ -26,6 +47,7 @@ typedef struct tr_bt_config {
     tr_bt_data *data;
     size_t ndata;
     tr_time from, to;      /* bars outside [from, to] are skipped; 0 = open */
+    tr_run_section run;
 } tr_bt_config;
 
 /* Load and validate a backtest config (YAML; see the examples in config/ and the
@@ -86,5 +108,12 @@ int tr_bt_run_bars(const tr_engine_cfg *cfg, const char *const *symbols,
                    size_t errlen);
 
 void tr_bt_result_free(tr_bt_result *r);
+
+/* The bars a config trades: its data files (bad rows refused, each printed
+ * to stderr as FILE:LINE: reason), or the synthetic feed's generated bars;
+ * filtered to [from, to]. bars[] has cfg->ndata series, initialised by the
+ * caller. TR_ERR_DATA / TR_ERR_IO / TR_ERR_NOMEM with a message in err. */
+int tr_bt_load_bars(const tr_bt_config *cfg, tr_bars *bars, char *err,
+                    size_t errlen);
 
 #endif

@@ -87,6 +87,7 @@ size_t tr_ev_encode_bar(tr_ev_buf *b, const tr_ev_bar *e)
 {
     size_t start = b->len;
     u32(b, e->sym);
+    u32(b, e->step_bars);
     i64(b, e->bar.time);
     i64(b, e->bar.open);
     i64(b, e->bar.high);
@@ -284,6 +285,7 @@ int tr_ev_decode_bar(const uint8_t *p, size_t len, tr_ev_bar *e)
     rd r = {p, len, 0, 0};
     memset(e, 0, sizeof *e);
     e->sym = g32(&r);
+    e->step_bars = g32(&r);
     e->bar.time = gi64(&r);
     e->bar.open = gi64(&r);
     e->bar.high = gi64(&r);
@@ -415,7 +417,7 @@ const char *tr_event_type_name(uint16_t type)
 {
     static const char *names[] = {"?",      "session", "bar",   "signal",
                                   "order",  "fill",    "equity", "alert",
-                                  "control", "stop"};
+                                  "control", "stop",   "void"};
     return type >= 1 && type <= TR_EV_TYPE_MAX ? names[type] : "unknown";
 }
 
@@ -492,7 +494,8 @@ size_t tr_ev_to_json(uint64_t seq, tr_time time, uint16_t type,
     case TR_EV_BAR: {
         tr_ev_bar e;
         if ((rc = tr_ev_decode_bar(p, len, &e)) == TR_OK) {
-            jf(&w, ",\"sym\":%" PRIu32, e.sym);
+            jf(&w, ",\"sym\":%" PRIu32 ",\"step_bars\":%" PRIu32, e.sym,
+               e.step_bars);
             jtime(&w, "bar_time", e.bar.time);
             jfx(&w, "open", e.bar.open);
             jfx(&w, "high", e.bar.high);

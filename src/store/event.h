@@ -30,7 +30,8 @@ typedef enum tr_event_type {
     TR_EV_ALERT = 7,    /* risk alert (daily loss, drawdown, kill switch) */
     TR_EV_CONTROL = 8,  /* input: halt, resume, strategy enable/disable */
     TR_EV_STOP = 9,     /* a clean shutdown */
-    TR_EV_TYPE_MAX = 9
+    TR_EV_VOID = 10,    /* the preceding incomplete step's bars are void */
+    TR_EV_TYPE_MAX = 10
 } tr_event_type;
 
 /* "bar", "order", ... or "unknown". */
@@ -45,6 +46,7 @@ typedef struct tr_ev_session {
 
 typedef struct tr_ev_bar {
     tr_sym sym;
+    uint32_t step_bars; /* bars in this step: recovery spots a torn step */
     tr_bar bar;
 } tr_ev_bar;
 

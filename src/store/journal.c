@@ -142,7 +142,8 @@ static int list_files(const char *dir, const char *prefix, const char *suffix,
         (*out)[(*n)++] = v;
     }
     closedir(d);
-    qsort(*out, *n, sizeof **out, cmp_u64);
+    if (*n)
+        qsort(*out, *n, sizeof **out, cmp_u64);
     return TR_OK;
 }
 

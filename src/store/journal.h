@@ -22,7 +22,10 @@
  * Crash safety: on open, a torn or corrupt tail of the last segment (what a
  * crash in the middle of a write leaves) is detected, truncated and
  * reported. Damage followed by valid records is not a crash artefact: the
- * journal refuses to open rather than drop acknowledged events.
+ * journal refuses to open rather than drop acknowledged events. Opening
+ * reads only the last segment (older ones are complete and fsynced before
+ * a roll); damage or a missing segment further back is found by the reader
+ * (`trader journal verify`), which every restart runs anyway.
  *
  * Threads: a journal handle belongs to one thread; readers on the same
  * folder are independent handles. */
@@ -56,8 +59,8 @@ typedef struct tr_journal_opts {
 typedef struct tr_journal tr_journal;
 
 /* Open (creating the folder and a first segment if needed) for appending.
- * TR_ERR_IO (errno; message in err), TR_ERR_DATA (damage that is not a torn
- * tail, or a sequence gap between segments; err says where), TR_ERR_NOMEM. */
+ * TR_ERR_IO (errno; message in err), TR_ERR_DATA (damage in the last
+ * segment that is not a torn tail; err says where), TR_ERR_NOMEM. */
 int tr_journal_open(const char *dir, const tr_journal_opts *opts,
                     tr_journal **out /* OUT */, char *err, size_t errlen);
 

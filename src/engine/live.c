@@ -1,0 +1,514 @@
+/* live.c: journal-first live trading and recovery by replay (see live.h). */
+#include "engine/live.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "engine/merge.h"
+#include "store/event.h"
+
+/* An engine output, encoded, waiting to be journaled or compared. */
+typedef struct out_rec {
+    uint16_t type;
+    tr_time time;
+    uint32_t len;
+    uint32_t off; /* into the arena */
+} out_rec;
+
+typedef struct live {
+    const tr_bt_config *cfg;
+    tr_journal *j;
+    tr_engine *e;
+    tr_time now;        /* the step being processed */
+    /* Outputs of the current step, in emission order. */
+    out_rec *outs;
+    size_t nouts, outs_cap;
+    uint8_t *arena;
+    size_t arena_len, arena_cap;
+    int nomem;
+} live;
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* pacing and fsync timing only */
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Reserve room for one more encoded output. */
+static tr_ev_buf out_buf(live *L, size_t max)
+{
+    tr_ev_buf b = {0};
+    if (L->arena_len + max > L->arena_cap) {
+        size_t cap = L->arena_cap ? L->arena_cap * 2 : 1 << 16;
+        while (cap < L->arena_len + max)
+            cap *= 2;
+        uint8_t *a = realloc(L->arena, cap);
+        if (!a) {
+            L->nomem = 1;
+            return b;
+        }
+        L->arena = a;
+        L->arena_cap = cap;
+    }
+    b.p = L->arena + L->arena_len;
+    b.cap = max;
+    return b;
+}
+
+static void keep(live *L, uint16_t type, tr_time t, tr_ev_buf *b, size_t len)
+{
+    if (L->nomem || !len)
+        return;
+    if (L->nouts == L->outs_cap) {
+        size_t cap = L->outs_cap ? L->outs_cap * 2 : 64;
+        out_rec *o = realloc(L->outs, cap * sizeof *o);
+        if (!o) {
+            L->nomem = 1;
+            return;
+        }
+        L->outs = o;
+        L->outs_cap = cap;
+    }
+    L->outs[L->nouts++] = (out_rec){type, t, (uint32_t)len,
+                                    (uint32_t)(b->p - L->arena)};
+    L->arena_len += len;
+}
+
+static void on_signal(void *ctx, const tr_signal *sig, const tr_risk_plan *p)
+{
+    live *L = ctx;
+    if (p->reason == TR_RISK_NOTHING_TO_DO)
+        return;
+    tr_ev_signal e;
+    memset(&e, 0, sizeof e);
+    e.sig = *sig;
+    e.reason = (uint16_t)p->reason;
+    memcpy(e.detail, p->detail, sizeof e.detail);
+    tr_ev_buf b = out_buf(L, 1024);
+    if (b.p)
+        keep(L, TR_EV_SIGNAL, L->now, &b, tr_ev_encode_signal(&b, &e));
+}
+
+static void on_order(void *ctx, const tr_order *o)
+{
+    live *L = ctx;
+    tr_ev_buf b = out_buf(L, 512);
+    if (b.p)
+        keep(L, TR_EV_ORDER, L->now, &b, tr_ev_encode_order(&b, o));
+}
+
+static void on_fill(void *ctx, const tr_fill *f)
+{
+    live *L = ctx;
+    tr_ev_buf b = out_buf(L, 128);
+    if (b.p)
+        keep(L, TR_EV_FILL, L->now, &b, tr_ev_encode_fill(&b, f));
+}
+
+static void on_equity(void *ctx, const tr_equity_point *pt)
+{
+    live *L = ctx;
+    tr_ev_buf b = out_buf(L, 64);
+    if (b.p)
+        keep(L, TR_EV_EQUITY, L->now, &b, tr_ev_encode_equity(&b, pt));
+}
+
+static void on_alert(void *ctx, const tr_risk_alert *a)
+{
+    live *L = ctx;
+    tr_ev_buf b = out_buf(L, 256);
+    if (b.p)
+        keep(L, TR_EV_ALERT, L->now, &b, tr_ev_encode_alert(&b, a));
+    tr_log(TR_LOG_WARN, "risk", "%s", a->message);
+}
+
+static void clear_outs(live *L)
+{
+    L->nouts = 0;
+    L->arena_len = 0;
+}
+
+static int append_outs(live *L, size_t from)
+{
+    for (size_t i = from; i < L->nouts; i++) {
+        const out_rec *o = &L->outs[i];
+        int rc = tr_journal_append(L->j, o->type, o->time, L->arena + o->off,
+                                   o->len, NULL);
+        if (rc != TR_OK)
+            return rc;
+    }
+    return TR_OK;
+}
+
+static int append_bars(live *L, tr_time t, const tr_sym *syms,
+                       const tr_bar *bars, size_t k)
+{
+    for (size_t i = 0; i < k; i++) {
+        uint8_t buf[128];
+        tr_ev_buf b = {buf, 0, sizeof buf, 0};
+        tr_ev_bar e = {syms[i], (uint32_t)k, bars[i]};
+        size_t len = tr_ev_encode_bar(&b, &e);
+        int rc = tr_journal_append(L->j, TR_EV_BAR, t, buf, (uint32_t)len, NULL);
+        if (rc != TR_OK)
+            return rc;
+    }
+    return TR_OK;
+}
+
+/* ---- recovery ------------------------------------------------------------- */
+
+typedef struct replay {
+    tr_sym *syms;
+    tr_bar *bars;
+    size_t k;         /* bars collected for the step at time t */
+    size_t want;      /* bars the step has (from its records) */
+    tr_time t;
+    size_t matched;   /* outputs of the last step already found in the journal */
+    int have_step;    /* a step ran and its outputs are being matched */
+} replay;
+
+static int session_matches(const tr_bt_config *cfg, const tr_ev_session *s,
+                           char *err, size_t errlen)
+{
+    int ok = s->nsyms == cfg->ndata &&
+             !strcmp(s->strategy, cfg->engine.strategy->name);
+    for (size_t i = 0; ok && i < cfg->ndata && i < 64; i++)
+        ok = !strcmp(s->symbols[i], cfg->data[i].symbol);
+    if (!ok)
+        snprintf(err, errlen, "the journal %s belongs to another run (%s with "
+                 "%" PRIu32 " symbols, from %s): use another run.journal "
+                 "folder for this config", cfg->run.journal, s->strategy,
+                 s->nsyms, s->config);
+    return ok;
+}
+
+/* Run the collected step (outputs kept for matching). */
+static int replay_step(live *L, replay *R, char *err, size_t errlen)
+{
+    if (!R->k)
+        return TR_OK;
+    clear_outs(L);
+    L->now = R->t;
+    int rc = tr_engine_step(L->e, R->t, R->syms, R->bars, R->k);
+    if (rc != TR_OK || L->nomem) {
+        snprintf(err, errlen, "replaying the step at %" PRId64 ": %s", R->t,
+                 tr_strerror(rc != TR_OK ? rc : TR_ERR_NOMEM));
+        return rc != TR_OK ? rc : TR_ERR_NOMEM;
+    }
+    R->k = 0;
+    R->matched = 0;
+    R->have_step = 1;
+    return TR_OK;
+}
+
+static int recover(live *L, replay *R, tr_live_stats *st, tr_time *last_t,
+                   char *err, size_t errlen)
+{
+    tr_reader *r;
+    char rerr[4600];
+    int rc = tr_reader_open(L->cfg->run.journal, 1, &r, rerr, sizeof rerr);
+    if (rc == TR_ERR_NOT_FOUND)
+        return TR_OK;
+    if (rc != TR_OK) {
+        snprintf(err, errlen, "%s", rerr);
+        return rc;
+    }
+    tr_record rec;
+    *last_t = INT64_MIN;
+    while ((rc = tr_reader_next(r, &rec, rerr, sizeof rerr)) == 1) {
+        st->replayed_records++;
+        if (rec.type == TR_EV_SESSION) {
+            tr_ev_session s;
+            if (tr_ev_decode_session(rec.payload, rec.len, &s) != TR_OK ||
+                !session_matches(L->cfg, &s, err, errlen)) {
+                if (!err[0])
+                    snprintf(err, errlen, "record %" PRIu64 ": bad session",
+                             rec.seq);
+                rc = TR_ERR_DATA;
+                break;
+            }
+            continue;
+        }
+        if (rec.type == TR_EV_STOP)
+            continue;
+        if (rec.type == TR_EV_VOID) { /* an incomplete step, given up */
+            R->k = 0;
+            continue;
+        }
+        if (rec.type == TR_EV_BAR) {
+            tr_ev_bar b;
+            if (tr_ev_decode_bar(rec.payload, rec.len, &b) != TR_OK ||
+                b.sym >= L->cfg->ndata) {
+                snprintf(err, errlen, "record %" PRIu64 ": bad bar", rec.seq);
+                rc = TR_ERR_DATA;
+                break;
+            }
+            if (R->have_step && R->matched < L->nouts) {
+                snprintf(err, errlen, "record %" PRIu64 ": a new step starts "
+                         "while %zu outputs of the previous one are missing",
+                         rec.seq, L->nouts - R->matched);
+                rc = TR_ERR_DATA;
+                break;
+            }
+            if (R->k && rec.time != R->t) {
+                *last_t = R->t;
+                if ((rc = replay_step(L, R, err, errlen)) != TR_OK)
+                    break;
+                st->replayed_steps++;
+            }
+            R->have_step = 0;
+            R->t = rec.time;
+            R->want = b.step_bars;
+            if (R->k >= L->cfg->ndata) {
+                snprintf(err, errlen, "record %" PRIu64 ": too many bars in "
+                         "one step", rec.seq);
+                rc = TR_ERR_DATA;
+                break;
+            }
+            R->syms[R->k] = b.sym;
+            R->bars[R->k++] = b.bar;
+            continue;
+        }
+        /* An output: run the step if it has not run, then compare. */
+        if (R->k && R->k < R->want) {
+            snprintf(err, errlen, "record %" PRIu64 ": the step at its time "
+                     "has %zu of its %zu bars", rec.seq, R->k, R->want);
+            rc = TR_ERR_DATA;
+            break;
+        }
+        if (R->k) {
+            *last_t = R->t;
+            if ((rc = replay_step(L, R, err, errlen)) != TR_OK)
+                break;
+            st->replayed_steps++;
+        }
+        const out_rec *o = R->matched < L->nouts ? &L->outs[R->matched] : NULL;
+        if (!o || o->type != rec.type || o->len != rec.len ||
+            memcmp(L->arena + o->off, rec.payload, rec.len) != 0) {
+            snprintf(err, errlen, "record %" PRIu64 " (%s) differs from what "
+                     "the engine produces on replay: the config or the code "
+                     "changed since it was written; keep this journal with "
+                     "the build and config that wrote it", rec.seq,
+                     tr_event_type_name(rec.type));
+            rc = TR_ERR_DATA;
+            break;
+        }
+        R->matched++;
+    }
+    tr_reader_close(r);
+    if (rc < 0) {
+        if (!err[0])
+            snprintf(err, errlen, "%s", rerr);
+        return rc;
+    }
+    /* The journal may end inside a step. With all its bars, run it and
+     * append the outputs that a crash kept from the disk; with only some
+     * (a torn write), void them: the feed delivers the step again. */
+    if (R->k && R->k < R->want) {
+        rc = tr_journal_append(L->j, TR_EV_VOID, R->t, NULL, 0, NULL);
+        if (rc == TR_OK)
+            rc = tr_journal_commit(L->j, now_ms());
+        if (rc != TR_OK) {
+            snprintf(err, errlen, "journal %s: cannot append: %s",
+                     L->cfg->run.journal, strerror(errno));
+            return rc;
+        }
+        tr_log(TR_LOG_WARN, "journal", "the last step was cut short by a "
+               "crash (%zu of %zu bars): it will be traded again", R->k,
+               R->want);
+        R->k = 0;
+    }
+    if (R->k) {
+        *last_t = R->t;
+        if ((rc = replay_step(L, R, err, errlen)) != TR_OK)
+            return rc;
+        st->replayed_steps++;
+    }
+    if (R->have_step && R->matched < L->nouts) {
+        st->repaired_records = L->nouts - R->matched;
+        rc = append_outs(L, R->matched);
+        if (rc == TR_OK)
+            rc = tr_journal_commit(L->j, now_ms());
+        if (rc != TR_OK) {
+            snprintf(err, errlen, "journal %s: cannot append: %s",
+                     L->cfg->run.journal, strerror(errno));
+            return rc;
+        }
+        tr_log(TR_LOG_WARN, "journal", "appended %" PRIu64 " outputs of the "
+               "last step that the previous run did not get to write",
+               st->repaired_records);
+    }
+    clear_outs(L);
+    return TR_OK;
+}
+
+/* ---- the run --------------------------------------------------------------- */
+
+static void on_journal_report(void *ctx, const char *message)
+{
+    (void)ctx;
+    tr_log(TR_LOG_WARN, "journal", "%s", message);
+}
+
+/* Sleep until wall time target_ms (monotonic), waking to check *stop. */
+static void pace(uint64_t target_ms, volatile sig_atomic_t *stop)
+{
+    for (;;) {
+        uint64_t now = now_ms();
+        if (now >= target_ms || (stop && *stop))
+            return;
+        uint64_t d = target_ms - now;
+        if (d > 100)
+            d = 100;
+        struct timespec ts = {(time_t)(d / 1000), (long)(d % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
+                tr_live_stats *st, char *err, size_t errlen)
+{
+    memset(st, 0, sizeof *st);
+    err[0] = '\0';
+    size_t n = cfg->ndata;
+    live L;
+    memset(&L, 0, sizeof L);
+    L.cfg = cfg;
+    replay R;
+    memset(&R, 0, sizeof R);
+    tr_bars *bars = calloc(n, sizeof *bars);
+    R.syms = malloc(n * sizeof *R.syms);
+    R.bars = malloc(n * sizeof *R.bars);
+    tr_merge m = {0};
+    int rc = TR_ERR_NOMEM;
+    if (!bars || !R.syms || !R.bars)
+        goto done;
+    rc = tr_bt_load_bars(cfg, bars, err, errlen);
+    if (rc != TR_OK)
+        goto done;
+    tr_journal_opts jo = {.fsync = cfg->run.fsync,
+                          .interval_ms = cfg->run.fsync_interval_ms,
+                          .segment_bytes = cfg->run.segment_bytes,
+                          .report = on_journal_report};
+    rc = tr_journal_open(cfg->run.journal, &jo, &L.j, err, errlen);
+    if (rc != TR_OK)
+        goto done;
+    tr_engine_sink sink = {&L, on_signal, on_order, on_fill, on_equity,
+                           on_alert};
+    rc = tr_engine_new(&cfg->engine, &sink, &L.e, err, errlen);
+    if (rc != TR_OK)
+        goto done;
+
+    tr_time last_t = INT64_MIN;
+    rc = recover(&L, &R, st, &last_t, err, errlen);
+    if (rc != TR_OK)
+        goto done;
+    if (st->replayed_records)
+        tr_log(TR_LOG_INFO, "run", "recovered from the journal: %" PRIu64
+               " records, %" PRIu64 " steps replayed and checked",
+               st->replayed_records, st->replayed_steps);
+
+    /* A session record for this start. */
+    tr_ev_session s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.config, sizeof s.config, "%s", cfg->path ? cfg->path : "");
+    snprintf(s.strategy, sizeof s.strategy, "%s", cfg->engine.strategy->name);
+    s.nsyms = (uint32_t)n;
+    for (size_t i = 0; i < n && i < 64; i++)
+        memcpy(s.symbols[i], cfg->data[i].symbol, sizeof s.symbols[i]);
+    uint8_t sbuf[4096];
+    tr_ev_buf sb = {sbuf, 0, sizeof sbuf, 0};
+    size_t slen = tr_ev_encode_session(&sb, &s);
+    rc = tr_journal_append(L.j, TR_EV_SESSION, last_t == INT64_MIN ? 0 : last_t,
+                           sbuf, (uint32_t)slen, NULL);
+    if (rc == TR_OK)
+        rc = tr_journal_commit(L.j, now_ms());
+    if (rc != TR_OK)
+        goto io_fail;
+
+    rc = tr_merge_init(&m, bars, n);
+    if (rc != TR_OK)
+        goto done;
+    if (last_t != INT64_MIN)
+        tr_merge_skip_to(&m, last_t);
+    tr_time t, t0 = 0;
+    uint64_t wall0 = now_ms();
+    size_t k;
+    int first = 1;
+    while (!(stop && *stop) && (k = tr_merge_next(&m, &t, R.syms, R.bars))) {
+        if (cfg->run.speed > 0) {
+            if (first)
+                t0 = t;
+            double bar_ms = (double)(t - t0) / 1e6 / cfg->run.speed;
+            pace(wall0 + (uint64_t)bar_ms, stop);
+            if (stop && *stop)
+                break;
+        }
+        first = 0;
+        clear_outs(&L);
+        L.now = t;
+        rc = append_bars(&L, t, R.syms, R.bars, k);
+        if (rc == TR_OK) {
+            rc = tr_engine_step(L.e, t, R.syms, R.bars, k);
+            if (rc != TR_OK) {
+                snprintf(err, errlen, "engine: %s", tr_strerror(rc));
+                goto done;
+            }
+            rc = L.nomem ? TR_ERR_NOMEM : append_outs(&L, 0);
+        }
+        if (rc == TR_OK)
+            rc = tr_journal_commit(L.j, now_ms());
+        if (rc != TR_OK)
+            goto io_fail;
+        st->new_steps++;
+    }
+    st->finished = !(stop && *stop);
+    rc = tr_journal_append(L.j, TR_EV_STOP, t, NULL, 0, NULL);
+    if (rc == TR_OK)
+        rc = tr_journal_commit(L.j, now_ms());
+    if (rc == TR_OK)
+        rc = tr_journal_sync(L.j);
+    if (rc != TR_OK)
+        goto io_fail;
+    goto done;
+
+io_fail:
+    snprintf(err, errlen, "journal %s: write failed (%s): trading halted; "
+             "every acknowledged event is on disk", cfg->run.journal,
+             rc == TR_ERR_IO ? strerror(errno) : tr_strerror(rc));
+    tr_log(TR_LOG_ERROR, "journal", "%s", err);
+    rc = TR_ERR_IO;
+done:
+    if (L.e) {
+        const tr_portfolio *p = tr_engine_portfolio(L.e);
+        st->equity = tr_portfolio_equity(p);
+        st->cash = p->cash;
+        st->open_positions = p->open_positions;
+    }
+    if (L.j) {
+        st->last_seq = tr_journal_last_seq(L.j);
+        int crc = tr_journal_close(L.j);
+        if (rc == TR_OK && crc != TR_OK) {
+            snprintf(err, errlen, "journal %s: final sync failed: %s",
+                     cfg->run.journal, strerror(errno));
+            rc = TR_ERR_IO;
+        }
+    }
+    tr_merge_free(&m);
+    tr_engine_free(L.e);
+    for (size_t i = 0; bars && i < n; i++)
+        tr_bars_free(&bars[i]);
+    free(bars);
+    free(R.syms);
+    free(R.bars);
+    free(L.outs);
+    free(L.arena);
+    return rc;
+}
