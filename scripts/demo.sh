@@ -35,6 +35,13 @@ echo "== 4. backtest: consensus strategy on SYNA, SYNB, SYNC with risk limits (c
 "$trader" backtest -c config/consensus_portfolio.yaml --out demo/backtest
 
 echo
+echo "== 5. paper trading: the same demo data replayed live, every event journaled first (config/paper.yaml)"
+rm -rf run/paper
+"$trader" --log-level warn run -c config/paper.yaml
+"$trader" journal inspect run/paper/journal
+echo "   (kill it with -9 mid-run and start it again: it goes on where it stopped)"
+
+echo
 echo "Open the report: demo/backtest/report.html (it needs no network)."
 echo "Next: 'build/trader --help'; backtest your own CSV by copying"
 echo "config/sma_cross.yaml and pointing 'file:' at it."

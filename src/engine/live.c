@@ -13,6 +13,13 @@
 #include "engine/merge.h"
 #include "store/event.h"
 
+static tr_time wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (tr_time)ts.tv_sec * TR_NS_PER_SEC + ts.tv_nsec;
+}
+
 /* An engine output, encoded, waiting to be journaled or compared. */
 typedef struct out_rec {
     uint16_t type;
@@ -426,8 +433,11 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     uint8_t sbuf[4096];
     tr_ev_buf sb = {sbuf, 0, sizeof sbuf, 0};
     size_t slen = tr_ev_encode_session(&sb, &s);
-    rc = tr_journal_append(L.j, TR_EV_SESSION, last_t == INT64_MIN ? 0 : last_t,
-                           sbuf, (uint32_t)slen, NULL);
+    /* Session and stop records carry the wall-clock time of the start and
+     * the stop: they describe the process, not market events, and replay
+     * ignores their times. */
+    rc = tr_journal_append(L.j, TR_EV_SESSION, wall_now(), sbuf,
+                           (uint32_t)slen, NULL);
     if (rc == TR_OK)
         rc = tr_journal_commit(L.j, now_ms());
     if (rc != TR_OK)
@@ -470,7 +480,7 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
         st->new_steps++;
     }
     st->finished = !(stop && *stop);
-    rc = tr_journal_append(L.j, TR_EV_STOP, t, NULL, 0, NULL);
+    rc = tr_journal_append(L.j, TR_EV_STOP, wall_now(), NULL, 0, NULL);
     if (rc == TR_OK)
         rc = tr_journal_commit(L.j, now_ms());
     if (rc == TR_OK)
