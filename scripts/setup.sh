@@ -6,8 +6,8 @@
 set -euo pipefail
 
 what=${1:-build}
-build_pkgs=(gcc libc6-dev make cmake pkg-config libyaml-dev libjansson-dev)
-test_pkgs=(r-base-core r-cran-ttr python3 chromium)
+build_pkgs=(gcc libc6-dev make cmake pkg-config libyaml-dev libjansson-dev libsqlite3-dev)
+test_pkgs=(r-base-core r-cran-ttr python3 chromium sqlite3)
 
 pkgs=("${build_pkgs[@]}")
 case "$what" in
