@@ -61,13 +61,16 @@ static int cmd_verify(const char *dir, int inspect)
             rc = TR_ERR_DATA;
             break;
         }
-        if (!count) {
+        if (!count)
             first = rec.seq;
-            t0 = rec.time;
+        /* Market time: session and stop records carry wall-clock time. */
+        if (rec.type != TR_EV_SESSION && rec.type != TR_EV_STOP) {
+            if (!t0 && !t1)
+                t0 = rec.time;
+            t1 = rec.time;
         }
         count++;
         last = rec.seq;
-        t1 = rec.time;
         by_type[rec.type <= TR_EV_TYPE_MAX ? rec.type : TR_EV_TYPE_MAX + 1]++;
     }
     tr_reader_close(r);
@@ -91,8 +94,8 @@ static int cmd_verify(const char *dir, int inspect)
         if (count) {
             tr_time_format(t0, a, sizeof a);
             tr_time_format(t1, b, sizeof b);
-            printf("  (sequence %" PRIu64 "..%" PRIu64 ", %s .. %s)", first,
-                   last, a, b);
+            printf("  (sequence %" PRIu64 "..%" PRIu64 ", market time %s .. %s)",
+                   first, last, a, b);
         }
         printf("\n");
         for (int k = 1; k <= TR_EV_TYPE_MAX + 1; k++)
