@@ -130,7 +130,20 @@ expect_status 0 "$trader" run -c "$tmp/stop.yaml"
 decisions "$tmp/j-stop" >"$tmp/got"
 diff -q "$tmp/reference" "$tmp/got" >/dev/null && ok || fail "stop/restart differs"
 
-# ---- 4. a journal of another config is refused ---------------------------------
+# ---- 4. the disk refuses writes mid-run ---------------------------------------
+# A file-size limit makes the journal's writes fail (EFBIG) part way: trading
+# must halt with exit 3 and a clear message; a restart with room continues
+# to the same decisions as the uninterrupted run.
+config full "$tmp/j-full" max
+( trap '' XFSZ; ulimit -f 100; exec "$trader" run -c "$tmp/full.yaml" ) >"$tmp/out" 2>"$tmp/err"
+status=$?
+[ "$status" = 3 ] && ok || fail "write failure: exit $status, expected 3: $(tail -2 "$tmp/err")"
+grep -q "trading halted" "$tmp/err" && ok || fail "no halt message: $(tail -1 "$tmp/err")"
+expect_status 0 "$trader" run -c "$tmp/full.yaml"
+decisions "$tmp/j-full" >"$tmp/got"
+diff -q "$tmp/reference" "$tmp/got" >/dev/null && ok || fail "after a full disk the decisions differ: $(diff "$tmp/reference" "$tmp/got" | head -4)"
+
+# ---- 5. a journal of another config is refused ---------------------------------
 sed 's/fast: 5, slow: 15/fast: 6, slow: 15/' "$tmp/parity.yaml" >"$tmp/other.yaml"
 expect_status 2 "$trader" run -c "$tmp/other.yaml"
 expect_err "differs from what the engine produces on replay"
