@@ -449,7 +449,7 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     if (last_t != INT64_MIN)
         tr_merge_skip_to(&m, last_t);
     tr_time t, t0 = 0;
-    uint64_t wall0 = now_ms();
+    uint64_t wall0 = now_ms(), last_report = wall0;
     size_t k;
     int first = 1;
     while (!(stop && *stop) && (k = tr_merge_next(&m, &t, R.syms, R.bars))) {
@@ -478,6 +478,19 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
         if (rc != TR_OK)
             goto io_fail;
         st->new_steps++;
+        uint64_t wall = now_ms();
+        if (wall - last_report >= 10000) { /* a heartbeat for the log */
+            last_report = wall;
+            char when[TR_TIME_STRLEN], eq[TR_FX_STRLEN];
+            tr_time_format_short(t, when, sizeof when);
+            tr_fx_format(tr_portfolio_equity(tr_engine_portfolio(L.e)), eq,
+                         sizeof eq);
+            tr_log(TR_LOG_INFO, "run", "at %s: %" PRIu64 " steps, equity %s, "
+                   "%zu open positions, journal record %" PRIu64, when,
+                   st->new_steps, eq,
+                   tr_engine_portfolio(L.e)->open_positions,
+                   tr_journal_last_seq(L.j));
+        }
     }
     st->finished = !(stop && *stop);
     rc = tr_journal_append(L.j, TR_EV_STOP, wall_now(), NULL, 0, NULL);
