@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh: the main job of `make run`: generate demo market data, check it,
-# compute indicators over it, and backtest a three-symbol portfolio with its
-# HTML report. The next issue grows this into live paper trading.
+# compute indicators over it, backtest a three-symbol portfolio with its HTML
+# report, then paper-trade the same data live through the journal and show
+# the state with `trader status`.
 set -euo pipefail
 trader=${1:-build/trader}
 out=demo/data
@@ -38,6 +39,10 @@ echo
 echo "== 5. paper trading: the same demo data replayed live, every event journaled first (config/paper.yaml)"
 rm -rf run/paper
 "$trader" --log-level warn run -c config/paper.yaml
+echo
+echo "== 6. its state, read from the SQLite projection of the journal (trader status)"
+"$trader" status -c config/paper.yaml
+echo
 "$trader" journal inspect run/paper/journal
 echo "   (kill it with -9 mid-run and start it again: it goes on where it stopped)"
 

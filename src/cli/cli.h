@@ -12,6 +12,8 @@ int tr_cli_indicators(int argc, char **argv); /* indicators --data --ind */
 int tr_cli_backtest(int argc, char **argv);   /* backtest -c CONFIG */
 int tr_cli_journal(int argc, char **argv);    /* journal inspect|verify|tail */
 int tr_cli_run(int argc, char **argv);        /* run -c CONFIG */
+int tr_cli_db(int argc, char **argv);         /* db migrate|rebuild */
+int tr_cli_status(int argc, char **argv);     /* status -c CONFIG */
 
 /* Print "trader: <message>\n" to stderr (printf-style). */
 void tr_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "engine/live.h"
+#include "store/projection.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -90,8 +91,24 @@ int tr_cli_run(int argc, char **argv)
            cfg.ndata == 1 ? "" : "s", cfg.run.journal,
            cfg.run.feed == TR_FEED_SYNTHETIC ? "synthetic" : "replay",
            cfg.run.speed > 0 ? "a set speed" : "max speed");
+    /* The database is a projection of the journal, kept up to date by its
+     * own thread: the engine never waits for it, and it catches up from
+     * the journal whenever it falls behind or the database goes away. */
+    tr_proj_follower *proj = NULL;
+    char perr[1024] = "";
+    if (tr_proj_follow_start(cfg.run.journal, cfg.run.database, &proj, perr,
+                             sizeof perr) != TR_OK) {
+        tr_log(TR_LOG_WARN, "store", "database %s not projected: %s (trading "
+               "goes on; `trader db rebuild` recreates it from the journal)",
+               cfg.run.database, perr);
+        proj = NULL;
+    }
     tr_live_stats st;
     rc = tr_live_run(&cfg, &stop_requested, &st, err, sizeof err);
+    if (proj && tr_proj_follow_stop(proj) != TR_OK)
+        tr_log(TR_LOG_WARN, "store", "database %s is behind the journal: "
+               "`trader db rebuild -c %s` brings it up to date",
+               cfg.run.database, config);
     if (rc != TR_OK) {
         tr_log(TR_LOG_ERROR, "run", "%s", err);
         tr_bt_config_free(&cfg);

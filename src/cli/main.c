@@ -21,6 +21,8 @@ static const command commands[] = {
     {"backtest", tr_cli_backtest, "run a strategy over history, with a report"},
     {"run", tr_cli_run, "trade live on the paper broker, journaled"},
     {"journal", tr_cli_journal, "inspect, verify or tail an event journal"},
+    {"db", tr_cli_db, "migrate or rebuild the SQLite database of a run"},
+    {"status", tr_cli_status, "positions, orders, P&L and halts of a run"},
 };
 
 void tr_cli_error(const char *fmt, ...)
