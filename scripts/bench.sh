@@ -10,4 +10,6 @@ for b in "$dir"/bench/bench_*; do
   "$b" || status=1
   echo
 done
+echo "== bench_store"
+bench/bench_store.sh "$dir/trader" || status=1
 exit $status
