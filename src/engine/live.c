@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "engine/merge.h"
 #include "store/event.h"
+#include "store/jwriter.h"
 
 static tr_time wall_now(void)
 {
@@ -30,7 +31,8 @@ typedef struct out_rec {
 
 typedef struct live {
     const tr_bt_config *cfg;
-    tr_journal *j;
+    tr_journal *j;      /* recovery writes directly ... */
+    tr_jwriter *w;      /* ... trading through the writer thread */
     tr_engine *e;
     tr_time now;        /* the step being processed */
     /* Outputs of the current step, in emission order. */
@@ -142,12 +144,19 @@ static void clear_outs(live *L)
     L->arena_len = 0;
 }
 
+/* Append a record: through the writer thread once trading, else directly. */
+static int jappend(live *L, uint16_t type, tr_time t, const void *p,
+                   uint32_t len)
+{
+    return L->w ? tr_jwriter_append(L->w, type, t, p, len, NULL)
+                : tr_journal_append(L->j, type, t, p, len, NULL);
+}
+
 static int append_outs(live *L, size_t from)
 {
     for (size_t i = from; i < L->nouts; i++) {
         const out_rec *o = &L->outs[i];
-        int rc = tr_journal_append(L->j, o->type, o->time, L->arena + o->off,
-                                   o->len, NULL);
+        int rc = jappend(L, o->type, o->time, L->arena + o->off, o->len);
         if (rc != TR_OK)
             return rc;
     }
@@ -162,7 +171,7 @@ static int append_bars(live *L, tr_time t, const tr_sym *syms,
         tr_ev_buf b = {buf, 0, sizeof buf, 0};
         tr_ev_bar e = {syms[i], (uint32_t)k, bars[i]};
         size_t len = tr_ev_encode_bar(&b, &e);
-        int rc = tr_journal_append(L->j, TR_EV_BAR, t, buf, (uint32_t)len, NULL);
+        int rc = jappend(L, TR_EV_BAR, t, buf, (uint32_t)len);
         if (rc != TR_OK)
             return rc;
     }
@@ -446,6 +455,13 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     rc = tr_merge_init(&m, bars, n);
     if (rc != TR_OK)
         goto done;
+    /* From here the journal is written by its own thread: the engine
+     * never waits for a disk (only for memory, if the disk falls far
+     * behind). */
+    rc = tr_jwriter_start(L.j, 0, &L.w);
+    if (rc != TR_OK)
+        goto io_fail;
+    L.j = NULL;
     if (last_t != INT64_MIN)
         tr_merge_skip_to(&m, last_t);
     tr_time t, t0 = 0;
@@ -473,8 +489,9 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
             }
             rc = L.nomem ? TR_ERR_NOMEM : append_outs(&L, 0);
         }
-        if (rc == TR_OK)
-            rc = tr_journal_commit(L.j, now_ms());
+        tr_jwriter_flush(L.w); /* the step is one group */
+        if (rc == TR_OK && tr_jwriter_failed(L.w))
+            rc = TR_ERR_IO;
         if (rc != TR_OK)
             goto io_fail;
         st->new_steps++;
@@ -489,15 +506,14 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
                    "%zu open positions, journal record %" PRIu64, when,
                    st->new_steps, eq,
                    tr_engine_portfolio(L.e)->open_positions,
-                   tr_journal_last_seq(L.j));
+                   tr_jwriter_written_seq(L.w));
         }
     }
     st->finished = !(stop && *stop);
-    rc = tr_journal_append(L.j, TR_EV_STOP, wall_now(), NULL, 0, NULL);
-    if (rc == TR_OK)
-        rc = tr_journal_commit(L.j, now_ms());
-    if (rc == TR_OK)
-        rc = tr_journal_sync(L.j);
+    uint64_t stop_seq = 0;
+    rc = tr_jwriter_append(L.w, TR_EV_STOP, wall_now(), NULL, 0, &stop_seq);
+    if (rc == TR_OK) /* everything of this run is on disk */
+        rc = tr_jwriter_wait_durable(L.w, stop_seq);
     if (rc != TR_OK)
         goto io_fail;
     goto done;
@@ -514,6 +530,15 @@ done:
         st->equity = tr_portfolio_equity(p);
         st->cash = p->cash;
         st->open_positions = p->open_positions;
+    }
+    if (L.w) {
+        st->last_seq = tr_jwriter_written_seq(L.w);
+        int crc = tr_jwriter_close(L.w); /* writes what is left, syncs */
+        if (rc == TR_OK && crc != TR_OK) {
+            snprintf(err, errlen, "journal %s: final sync failed: %s",
+                     cfg->run.journal, strerror(errno));
+            rc = TR_ERR_IO;
+        }
     }
     if (L.j) {
         st->last_seq = tr_journal_last_seq(L.j);

@@ -1,0 +1,270 @@
+/* jwriter.c: a double-buffered journal writer thread (see jwriter.h).
+ *
+ * The engine fills `front`; the writer swaps it with `back` under the
+ * mutex and writes `back` without holding it, so the engine's appends never
+ * wait for write(2) or fsync(2). */
+#include "store/jwriter.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/err.h"
+
+typedef struct rec_hdr {
+    uint16_t type;
+    tr_time time;
+    uint32_t len;
+} rec_hdr;
+
+typedef struct buffer {
+    uint8_t *p;
+    size_t len, cap;
+} buffer;
+
+struct tr_jwriter {
+    tr_journal *j;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;   /* writer: work to do or closing */
+    pthread_cond_t done;   /* waiters: progress, room, or failure */
+    buffer front, back;
+    size_t max_buffered;
+    uint64_t next_seq;     /* the seq the next append will get */
+    uint64_t flushed_seq;  /* appended and handed over by a flush */
+    uint64_t written_seq, durable_seq;
+    uint64_t sync_wanted;  /* a waiter needs records up to here durable */
+    int closing, failed, started;
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void *writer_main(void *arg)
+{
+    tr_jwriter *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->closing && w->flushed_seq == w->written_seq &&
+               !(w->sync_wanted > w->durable_seq &&
+                 w->written_seq >= w->sync_wanted))
+            pthread_cond_wait(&w->wake, &w->mu);
+        if (w->flushed_seq == w->written_seq) {
+            if (w->closing)
+                break;
+            /* Only a sync is wanted (INTERVAL or OS policy). */
+            pthread_mutex_unlock(&w->mu);
+            int src = tr_journal_sync(w->j);
+            pthread_mutex_lock(&w->mu);
+            if (src != TR_OK) {
+                w->failed = 1;
+                pthread_cond_broadcast(&w->done);
+                break;
+            }
+            w->durable_seq = tr_journal_durable_seq(w->j);
+            pthread_cond_broadcast(&w->done);
+            continue;
+        }
+        /* Take everything flushed so far (the front buffer may also hold
+         * records of a step not yet flushed: they stay for the next turn). */
+        buffer taken = w->front;
+        uint64_t upto = w->flushed_seq;
+        /* Split: records up to flushed_seq go now. */
+        size_t cut = 0;
+        uint64_t s = w->written_seq;
+        while (s < upto) {
+            rec_hdr h;
+            memcpy(&h, taken.p + cut, sizeof h);
+            cut += sizeof h + h.len;
+            s++;
+        }
+        /* back := the part to write; front := the rest. */
+        buffer rest = w->back;
+        rest.len = 0;
+        size_t remain = taken.len - cut;
+        if (rest.cap < remain) {
+            uint8_t *p = realloc(rest.p, remain);
+            if (!p) {
+                w->failed = 1;
+                pthread_cond_broadcast(&w->done);
+                break;
+            }
+            rest.p = p;
+            rest.cap = remain;
+        }
+        if (remain)
+            memcpy(rest.p, taken.p + cut, remain);
+        rest.len = remain;
+        taken.len = cut;
+        w->front = rest;
+        w->back = taken;
+        pthread_cond_broadcast(&w->done); /* room in front again */
+        pthread_mutex_unlock(&w->mu);
+
+        int rc = TR_OK;
+        for (size_t o = 0; o < w->back.len && rc == TR_OK;) {
+            rec_hdr h;
+            memcpy(&h, w->back.p + o, sizeof h);
+            rc = tr_journal_append(w->j, h.type, h.time,
+                                   w->back.p + o + sizeof h, h.len, NULL);
+            o += sizeof h + h.len;
+        }
+        if (rc == TR_OK)
+            rc = tr_journal_commit(w->j, now_ms());
+
+        pthread_mutex_lock(&w->mu);
+        if (rc != TR_OK) {
+            w->failed = 1;
+            pthread_cond_broadcast(&w->done);
+            break;
+        }
+        w->written_seq = upto;
+        w->durable_seq = tr_journal_durable_seq(w->j);
+        pthread_cond_broadcast(&w->done);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+int tr_jwriter_start(tr_journal *j, size_t max_buffered, tr_jwriter **out)
+{
+    tr_jwriter *w = calloc(1, sizeof *w);
+    if (!w)
+        return TR_ERR_NOMEM;
+    w->j = j;
+    w->max_buffered = max_buffered ? max_buffered : (size_t)64 << 20;
+    w->next_seq = tr_journal_last_seq(j) + 1;
+    w->flushed_seq = w->written_seq = tr_journal_last_seq(j);
+    w->durable_seq = tr_journal_durable_seq(j);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    pthread_cond_init(&w->done, NULL);
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->wake);
+        pthread_cond_destroy(&w->done);
+        free(w);
+        return TR_ERR_IO;
+    }
+    w->started = 1;
+    *out = w;
+    return TR_OK;
+}
+
+int tr_jwriter_append(tr_jwriter *w, uint16_t type, tr_time time,
+                      const void *payload, uint32_t len, uint64_t *seq)
+{
+    if (len > TR_JOURNAL_MAX_PAYLOAD)
+        return TR_ERR_INVALID;
+    pthread_mutex_lock(&w->mu);
+    while (!w->failed && w->front.len > w->max_buffered)
+        pthread_cond_wait(&w->done, &w->mu); /* back-pressure */
+    if (w->failed) {
+        pthread_mutex_unlock(&w->mu);
+        return TR_ERR_IO;
+    }
+    size_t need = sizeof(rec_hdr) + len;
+    if (w->front.len + need > w->front.cap) {
+        size_t cap = w->front.cap ? w->front.cap : 1 << 16;
+        while (cap < w->front.len + need)
+            cap *= 2;
+        uint8_t *p = realloc(w->front.p, cap);
+        if (!p) {
+            pthread_mutex_unlock(&w->mu);
+            return TR_ERR_NOMEM;
+        }
+        w->front.p = p;
+        w->front.cap = cap;
+    }
+    rec_hdr h = {type, time, len};
+    memcpy(w->front.p + w->front.len, &h, sizeof h);
+    if (len)
+        memcpy(w->front.p + w->front.len + sizeof h, payload, len);
+    w->front.len += need;
+    if (seq)
+        *seq = w->next_seq;
+    w->next_seq++;
+    pthread_mutex_unlock(&w->mu);
+    return TR_OK;
+}
+
+void tr_jwriter_flush(tr_jwriter *w)
+{
+    pthread_mutex_lock(&w->mu);
+    if (w->flushed_seq != w->next_seq - 1) {
+        w->flushed_seq = w->next_seq - 1;
+        pthread_cond_signal(&w->wake);
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
+int tr_jwriter_failed(tr_jwriter *w)
+{
+    pthread_mutex_lock(&w->mu);
+    int f = w->failed;
+    pthread_mutex_unlock(&w->mu);
+    return f;
+}
+
+uint64_t tr_jwriter_durable_seq(tr_jwriter *w)
+{
+    pthread_mutex_lock(&w->mu);
+    uint64_t s = w->durable_seq;
+    pthread_mutex_unlock(&w->mu);
+    return s;
+}
+
+uint64_t tr_jwriter_written_seq(tr_jwriter *w)
+{
+    pthread_mutex_lock(&w->mu);
+    uint64_t s = w->written_seq;
+    pthread_mutex_unlock(&w->mu);
+    return s;
+}
+
+int tr_jwriter_wait_durable(tr_jwriter *w, uint64_t seq)
+{
+    tr_jwriter_flush(w);
+    pthread_mutex_lock(&w->mu);
+    if (seq > w->sync_wanted)
+        w->sync_wanted = seq;
+    pthread_cond_signal(&w->wake);
+    int rc = TR_OK;
+    while (w->durable_seq < seq) {
+        if (w->failed) {
+            rc = TR_ERR_IO;
+            break;
+        }
+        pthread_cond_wait(&w->done, &w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+int tr_jwriter_close(tr_jwriter *w)
+{
+    if (!w)
+        return TR_OK;
+    tr_jwriter_flush(w);
+    pthread_mutex_lock(&w->mu);
+    w->closing = 1;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    int rc = w->failed ? TR_ERR_IO : TR_OK;
+    int crc = tr_journal_close(w->j);
+    if (rc == TR_OK)
+        rc = crc;
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->wake);
+    pthread_cond_destroy(&w->done);
+    free(w->front.p);
+    free(w->back.p);
+    free(w);
+    return rc;
+}
