@@ -16,6 +16,7 @@
 #include "core/err.h"
 #include "store/journal.h"
 #include "test.h"
+#include "tmpdir.h"
 
 #define SEG_HDR 16
 #define REC_HDR 32
@@ -25,40 +26,7 @@
 
 static char *mktmp(void)
 {
-    char tmpl[] = "/tmp/trjournal-XXXXXX";
-    char *d = mkdtemp(tmpl);
-    if (!d) {
-        perror("mkdtemp");
-        exit(2);
-    }
-    return strdup(d);
-}
-
-/* Remove a folder and everything under it. */
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            char path[1024];
-            struct stat st;
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-                rm_tree(path);
-            else
-                unlink(path);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-}
-
-static void rm_rf(char *dir)
-{
-    rm_tree(dir);
-    free(dir);
+    return mktmp_named("trjournal");
 }
 
 static uint8_t *read_all(const char *path, size_t *len)
