@@ -591,12 +591,19 @@ static int drive(tr_engine *e, tr_bars *bars, size_t nsyms,
         res->equity.cap = longest ? longest : 1;
     }
     int rc = TR_OK;
-    tr_time t;
+    tr_time t, prev = INT64_MIN;
     size_t k;
     while (rc == TR_OK && (k = tr_merge_next(&m, &t, syms, step)) > 0) {
+        tr_timer_kind kinds[2];
+        tr_time when[2];
+        size_t nt = tr_engine_timers_due(prev, t, kinds, when);
+        for (size_t i = 0; i < nt && rc == TR_OK; i++)
+            rc = tr_engine_timer(e, kinds[i], when[i]);
+        prev = t;
         /* The bars are copies: a strategy cannot index into the series
          * and read the next bar. */
-        rc = tr_engine_step(e, t, syms, step, k);
+        if (rc == TR_OK)
+            rc = tr_engine_step(e, t, syms, step, k);
         res->steps++;
         done += k;
         if (progress && done >= next_report) {

@@ -1,6 +1,7 @@
 /* engine.c: the step loop (see engine.h). */
 #include "engine/engine.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,6 +176,28 @@ int tr_engine_step(tr_engine *e, tr_time t, const tr_sym *syms,
                 return TR_ERR_DATA;
     }
     return e->err;
+}
+
+int tr_engine_timer(tr_engine *e, tr_timer_kind kind, tr_time t)
+{
+    if ((e->started && t < e->now) ||
+        (kind != TR_TIMER_SESSION_CLOSE && kind != TR_TIMER_SESSION_OPEN))
+        return TR_ERR_INVALID;
+    if (kind == TR_TIMER_SESSION_CLOSE)
+        tr_paper_end_session(e->broker, tr_time_day(t), t);
+    return e->err;
+}
+
+size_t tr_engine_timers_due(tr_time prev, tr_time next, tr_timer_kind *kinds,
+                            tr_time *times)
+{
+    if (prev == INT64_MIN || tr_time_day(prev) == tr_time_day(next))
+        return 0;
+    kinds[0] = TR_TIMER_SESSION_CLOSE;
+    times[0] = (tr_time_day(prev) + 1) * TR_NS_PER_DAY - 1;
+    kinds[1] = TR_TIMER_SESSION_OPEN;
+    times[1] = tr_time_day(next) * TR_NS_PER_DAY;
+    return 2;
 }
 
 int tr_engine_finish(tr_engine *e)

@@ -63,6 +63,27 @@ void tr_engine_free(tr_engine *e);
 int tr_engine_step(tr_engine *e, tr_time t, const tr_sym *syms,
                    const tr_bar *bars, size_t n);
 
+/* Session timers. Drivers call them between steps, from the bars' own
+ * times so that backtests and live runs see the same ones: when the next
+ * step falls on another UTC day than the last, SESSION_CLOSE for the old
+ * day (at its last nanosecond), then SESSION_OPEN for the new day (at its
+ * midnight). Days without bars have no timers. */
+typedef enum tr_timer_kind {
+    TR_TIMER_SESSION_CLOSE = 1, /* DAY orders live in the session expire */
+    TR_TIMER_SESSION_OPEN = 2,
+} tr_timer_kind;
+
+/* Fire a timer at time t (>= the last step's time; it does not advance the
+ * engine's clock). TR_ERR_INVALID for an unknown kind or a time before the
+ * last step. */
+int tr_engine_timer(tr_engine *e, tr_timer_kind kind, tr_time t);
+
+/* The timers due before a step at time next, given the previous step at
+ * time prev (INT64_MIN: none): fills kinds[] and times[] (room for 2) and
+ * returns how many. */
+size_t tr_engine_timers_due(tr_time prev, tr_time next, tr_timer_kind *kinds,
+                            tr_time *times);
+
 /* End of the run: open trades are valued and appended to the trade log. */
 int tr_engine_finish(tr_engine *e);
 

@@ -225,7 +225,7 @@ static int replay_step(live *L, replay *R, char *err, size_t errlen)
 }
 
 static int recover(live *L, replay *R, tr_live_stats *st, tr_time *last_t,
-                   char *err, size_t errlen)
+                   tr_time *last_timer, char *err, size_t errlen)
 {
     tr_reader *r;
     char rerr[4600];
@@ -256,6 +256,41 @@ static int recover(live *L, replay *R, tr_live_stats *st, tr_time *last_t,
             continue;
         if (rec.type == TR_EV_VOID) { /* an incomplete step, given up */
             R->k = 0;
+            continue;
+        }
+        if (rec.type == TR_EV_TIMER) {
+            tr_ev_timer tm;
+            if (tr_ev_decode_timer(rec.payload, rec.len, &tm) != TR_OK) {
+                snprintf(err, errlen, "record %" PRIu64 ": bad timer", rec.seq);
+                rc = TR_ERR_DATA;
+                break;
+            }
+            if (R->k) { /* a step before it, whose outputs must follow it */
+                *last_t = R->t;
+                if ((rc = replay_step(L, R, err, errlen)) != TR_OK)
+                    break;
+                st->replayed_steps++;
+            }
+            if (R->have_step && R->matched < L->nouts) {
+                snprintf(err, errlen, "record %" PRIu64 ": a timer comes "
+                         "while %zu outputs before it are missing", rec.seq,
+                         L->nouts - R->matched);
+                rc = TR_ERR_DATA;
+                break;
+            }
+            clear_outs(L);
+            L->now = rec.time;
+            rc = tr_engine_timer(L->e, (tr_timer_kind)tm.kind, rec.time);
+            if (rc != TR_OK || L->nomem) {
+                snprintf(err, errlen, "record %" PRIu64 ": replaying the "
+                         "timer: %s", rec.seq,
+                         tr_strerror(rc != TR_OK ? rc : TR_ERR_NOMEM));
+                rc = rc != TR_OK ? rc : TR_ERR_NOMEM;
+                break;
+            }
+            R->have_step = 1;
+            R->matched = 0;
+            *last_timer = rec.time;
             continue;
         }
         if (rec.type == TR_EV_BAR) {
@@ -422,8 +457,8 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     if (rc != TR_OK)
         goto done;
 
-    tr_time last_t = INT64_MIN;
-    rc = recover(&L, &R, st, &last_t, err, errlen);
+    tr_time last_t = INT64_MIN, last_timer = INT64_MIN;
+    rc = recover(&L, &R, st, &last_t, &last_timer, err, errlen);
     if (rc != TR_OK)
         goto done;
     if (st->replayed_records)
@@ -479,15 +514,40 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
         }
         first = 0;
         clear_outs(&L);
+        /* Session timers, from the bars' times (as in a backtest); each is
+         * an input journaled before its effects. */
+        tr_timer_kind kinds[2];
+        tr_time when[2];
+        size_t nt = tr_engine_timers_due(last_t, t, kinds, when);
+        rc = TR_OK;
+        for (size_t i = 0; i < nt && rc == TR_OK; i++) {
+            if (when[i] <= last_timer)
+                continue; /* fired before a restart */
+            uint8_t tb[8];
+            tr_ev_buf b = {tb, 0, sizeof tb, 0};
+            tr_ev_timer tm = {(uint8_t)kinds[i]};
+            size_t tl = tr_ev_encode_timer(&b, &tm);
+            rc = jappend(&L, TR_EV_TIMER, when[i], tb, (uint32_t)tl);
+            size_t from = L.nouts;
+            L.now = when[i];
+            if (rc == TR_OK)
+                rc = tr_engine_timer(L.e, kinds[i], when[i]);
+            if (rc == TR_OK)
+                rc = L.nomem ? TR_ERR_NOMEM : append_outs(&L, from);
+            last_timer = when[i];
+        }
+        last_t = t;
         L.now = t;
-        rc = append_bars(&L, t, R.syms, R.bars, k);
+        size_t from = L.nouts;
+        if (rc == TR_OK)
+            rc = append_bars(&L, t, R.syms, R.bars, k);
         if (rc == TR_OK) {
             rc = tr_engine_step(L.e, t, R.syms, R.bars, k);
             if (rc != TR_OK) {
                 snprintf(err, errlen, "engine: %s", tr_strerror(rc));
                 goto done;
             }
-            rc = L.nomem ? TR_ERR_NOMEM : append_outs(&L, 0);
+            rc = L.nomem ? TR_ERR_NOMEM : append_outs(&L, from);
         }
         tr_jwriter_flush(L.w); /* the step is one group */
         if (rc == TR_OK && tr_jwriter_failed(L.w))
@@ -498,12 +558,12 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
         uint64_t wall = now_ms();
         if (wall - last_report >= 10000) { /* a heartbeat for the log */
             last_report = wall;
-            char when[TR_TIME_STRLEN], eq[TR_FX_STRLEN];
-            tr_time_format_short(t, when, sizeof when);
+            char at[TR_TIME_STRLEN], eq[TR_FX_STRLEN];
+            tr_time_format_short(t, at, sizeof at);
             tr_fx_format(tr_portfolio_equity(tr_engine_portfolio(L.e)), eq,
                          sizeof eq);
             tr_log(TR_LOG_INFO, "run", "at %s: %" PRIu64 " steps, equity %s, "
-                   "%zu open positions, journal record %" PRIu64, when,
+                   "%zu open positions, journal record %" PRIu64, at,
                    st->new_steps, eq,
                    tr_engine_portfolio(L.e)->open_positions,
                    tr_jwriter_written_seq(L.w));

@@ -634,6 +634,20 @@ static void evaluate(tr_paper *b, tr_order *o, tr_fx ref, const tr_bar *bar)
     fill(b, o, q, px, slip, bar->time);
 }
 
+void tr_paper_end_session(tr_paper *b, int64_t day, tr_time t)
+{
+    for (size_t s = 0; s < b->nsyms; s++) {
+        book *bk = &b->books[s];
+        for (size_t i = 0; i < bk->n; i++) {
+            tr_order *o = &b->orders[bk->ids[i] - 1];
+            const order_state *st = &b->st[o->id - 1];
+            if (st->open && o->tif == TR_TIF_DAY && st->live_day == day)
+                set_status(b, o, TR_ORD_EXPIRED, t);
+        }
+        book_compact(b, (tr_sym)s);
+    }
+}
+
 void tr_paper_on_bar(tr_paper *b, tr_sym sym, const tr_bar *bar)
 {
     if (sym >= b->nsyms || b->books[sym].n == 0)

@@ -109,6 +109,11 @@ int tr_paper_replace(tr_paper *b, uint64_t id, tr_fx qty, tr_fx limit_price,
 /* Cancel every open order of sym (all instruments when sym is (tr_sym)-1). */
 void tr_paper_cancel_all(tr_paper *b, tr_sym sym, tr_time now);
 
+/* The session of UTC day `day` (days since 1970) closed at time t: DAY
+ * orders that were live in it expire now (orders placed for the next
+ * session stay). */
+void tr_paper_end_session(tr_paper *b, int64_t day, tr_time t);
+
 /* Process one bar of sym: fills, expiries, trailing levels. */
 void tr_paper_on_bar(tr_paper *b, tr_sym sym, const tr_bar *bar);
 

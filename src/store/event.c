@@ -186,6 +186,13 @@ size_t tr_ev_encode_control(tr_ev_buf *b, const tr_ev_control *c)
     return done(b, start);
 }
 
+size_t tr_ev_encode_timer(tr_ev_buf *b, const tr_ev_timer *t)
+{
+    size_t start = b->len;
+    u8(b, t->kind);
+    return done(b, start);
+}
+
 /* ---- reader ---------------------------------------------------------------- */
 
 typedef struct rd {
@@ -413,11 +420,21 @@ int tr_ev_decode_control(const uint8_t *p, size_t len, tr_ev_control *c)
     return finish(&r);
 }
 
+int tr_ev_decode_timer(const uint8_t *p, size_t len, tr_ev_timer *t)
+{
+    rd r = {p, len, 0, 0};
+    memset(t, 0, sizeof *t);
+    t->kind = g8(&r);
+    if (t->kind != 1 && t->kind != 2)
+        return TR_ERR_DATA;
+    return finish(&r);
+}
+
 const char *tr_event_type_name(uint16_t type)
 {
     static const char *names[] = {"?",      "session", "bar",   "signal",
                                   "order",  "fill",    "equity", "alert",
-                                  "control", "stop",   "void"};
+                                  "control", "stop",   "void",   "timer"};
     return type >= 1 && type <= TR_EV_TYPE_MAX ? names[type] : "unknown";
 }
 
@@ -571,6 +588,13 @@ size_t tr_ev_to_json(uint64_t seq, tr_time time, uint16_t type,
                c.kind == TR_CTL_HALT ? "halt" : "resume");
             jstr(&w, "who", c.who);
         }
+        break;
+    }
+    case TR_EV_TIMER: {
+        tr_ev_timer t;
+        if ((rc = tr_ev_decode_timer(p, len, &t)) == TR_OK)
+            jf(&w, ",\"timer\":\"%s\"",
+               t.kind == 1 ? "session_close" : "session_open");
         break;
     }
     default:

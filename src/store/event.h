@@ -31,7 +31,8 @@ typedef enum tr_event_type {
     TR_EV_CONTROL = 8,  /* input: halt, resume, strategy enable/disable */
     TR_EV_STOP = 9,     /* a clean shutdown */
     TR_EV_VOID = 10,    /* the preceding incomplete step's bars are void */
-    TR_EV_TYPE_MAX = 10
+    TR_EV_TIMER = 11,   /* input: session close / open (tr_timer_kind) */
+    TR_EV_TYPE_MAX = 11
 } tr_event_type;
 
 /* "bar", "order", ... or "unknown". */
@@ -66,6 +67,10 @@ typedef struct tr_ev_control {
     char who[32];   /* "api:alice", "cli" */
 } tr_ev_control;
 
+typedef struct tr_ev_timer {
+    uint8_t kind; /* tr_timer_kind: 1 session close, 2 session open */
+} tr_ev_timer;
+
 /* A byte buffer to encode into (fixed capacity, owned by the caller). */
 typedef struct tr_ev_buf {
     uint8_t *p;
@@ -83,6 +88,7 @@ size_t tr_ev_encode_fill(tr_ev_buf *b, const tr_fill *f);
 size_t tr_ev_encode_equity(tr_ev_buf *b, const tr_equity_point *p);
 size_t tr_ev_encode_alert(tr_ev_buf *b, const tr_risk_alert *a);
 size_t tr_ev_encode_control(tr_ev_buf *b, const tr_ev_control *c);
+size_t tr_ev_encode_timer(tr_ev_buf *b, const tr_ev_timer *t);
 
 /* Decoders: TR_OK, or TR_ERR_DATA when the payload is too short, too long
  * or holds an impossible value. The output is zeroed first. */
@@ -94,6 +100,7 @@ int tr_ev_decode_fill(const uint8_t *p, size_t len, tr_fill *out);
 int tr_ev_decode_equity(const uint8_t *p, size_t len, tr_equity_point *out);
 int tr_ev_decode_alert(const uint8_t *p, size_t len, tr_risk_alert *out);
 int tr_ev_decode_control(const uint8_t *p, size_t len, tr_ev_control *out);
+int tr_ev_decode_timer(const uint8_t *p, size_t len, tr_ev_timer *out);
 
 /* One record as a JSON object on one line (for `trader journal tail`),
  * written into out[size]; symbols are shown by id. Returns the length, or

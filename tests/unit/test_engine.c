@@ -1359,5 +1359,22 @@ int main(void)
     /* Last: runs without a single trade (a recorder strategy). */
     test_merge_small();
     test_merge_generated();
+    {
+        /* Session timers: only across a day change, close at the old day's
+         * last nanosecond, open at the new day's midnight. */
+        tr_timer_kind k[2];
+        tr_time w[2], a, b;
+        tr_time_parse("2024-01-05T20:59:00Z", 20, &a);
+        tr_time_parse("2024-01-08T14:30:00Z", 20, &b);
+        CHECK_EQ_I64(tr_engine_timers_due(INT64_MIN, b, k, w), 0);
+        CHECK_EQ_I64(tr_engine_timers_due(a, a + TR_NS_PER_MIN, k, w), 0);
+        CHECK_EQ_I64(tr_engine_timers_due(a, b, k, w), 2);
+        CHECK(k[0] == TR_TIMER_SESSION_CLOSE && k[1] == TR_TIMER_SESSION_OPEN);
+        char s0[TR_TIME_STRLEN], s1[TR_TIME_STRLEN];
+        tr_time_format(w[0], s0, sizeof s0);
+        tr_time_format(w[1], s1, sizeof s1);
+        CHECK_STR(s0, "2024-01-05T23:59:59.999999999Z");
+        CHECK_STR(s1, "2024-01-08T00:00:00Z");
+    }
     return test_summary();
 }

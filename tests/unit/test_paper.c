@@ -6,6 +6,7 @@
  *   bracket ID SIDE QTY stop=S tp=T [limit=P]  entry ID, legs ID+1, ID+2
  *   cancel ID
  *   replace ID NEW_ID [qty=Q] [limit=P] [stop=P]
+ *   close                                      the current day's session ends
  *   bar OPEN HIGH LOW CLOSE [VOLUME]           the next day's bar
  *   fill ID QTY PRICE [COMMISSION]             the next fill, in order
  *   status ID NAME
@@ -171,6 +172,9 @@ static void run(const char *name, const char *const *ops)
             CHECK_MSG(rc == TR_OK && nid == (uint64_t)atoi(w[2]),
                       "%s:%d: replace gave id %llu rc %d", name, t.line,
                       (unsigned long long)nid, rc);
+        } else if (!strcmp(w[0], "close")) {
+            tr_paper_end_session(t.b, tr_time_day(t.day),
+                                 t.day + TR_NS_PER_DAY - 1);
         } else if (!strcmp(w[0], "bar")) {
             ensure_broker(&t);
             expect_fills_done(&t);
@@ -305,6 +309,13 @@ int main(void)
     TAPE("DAY order expires after its first live session",
          "submit 1 buy limit 10 limit=9 tif=day", "bar 10 11 9.5 10",
          "status 1 accepted", "bar 8 9 7 8", "status 1 expired");
+    TAPE("session close expires the DAY orders live in it, not ones placed "
+         "for the next session",
+         "submit 1 buy limit 10 limit=9 tif=day", "bar 10 11 9.5 10",
+         "submit 2 buy limit 10 limit=9 tif=day", "submit 3 buy limit 10 "
+         "limit=9", "close", "status 1 expired", "status 2 accepted",
+         "status 3 accepted", "bar 8.5 9 8 8.8", "fill 2 10 8.5",
+         "fill 3 10 8.5");
     TAPE("slippage moves market and stop fills against the trader, never "
          "limits",
          "opts bps=10 ticks=1", "submit 1 buy market 10",
