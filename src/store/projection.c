@@ -1223,6 +1223,7 @@ static int apply(tr_proj *p, const tr_record *r, uint64_t *skipped)
     case TR_EV_CONTROL: rc = apply_control(p, r); break;
     case TR_EV_VOID: rc = apply_void(p, r); break;
     case TR_EV_STOP: break;
+    case TR_EV_TIMER: break; /* no table: its effects are the orders' events */
     default: (*skipped)++; break; /* a newer build's event */
     }
     if (rc != TR_OK)
