@@ -9,7 +9,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 # --help everywhere, exit 0 and a usage line.
 for cmd in "--help" "data --help" "data check --help" "data gen --help" \
-           "indicators --help"; do
+           "indicators --help" "backtest --help" "run --help" \
+           "journal --help" "db --help" "status --help"; do
   expect_status 0 "$trader" $cmd
   grep -q "usage: trader" "$tmp/out" && ok || fail "no usage from '$cmd --help'"
 done
