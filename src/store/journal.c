@@ -172,18 +172,20 @@ static int write_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
-/* Read a whole file into memory. */
-static int read_file(const char *path, uint8_t **data, size_t *len)
+/* Read a file from byte offset `from` to its end into memory. */
+static int read_file_from(const char *path, uint64_t from, uint8_t **data,
+                          size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? TR_ERR_NOT_FOUND : TR_ERR_IO;
     struct stat st;
-    if (fstat(fd, &st) != 0) {
+    if (fstat(fd, &st) != 0 || (uint64_t)st.st_size < from ||
+        lseek(fd, (off_t)from, SEEK_SET) < 0) {
         close(fd);
         return TR_ERR_IO;
     }
-    size_t size = (size_t)st.st_size;
+    size_t size = (size_t)((uint64_t)st.st_size - from);
     uint8_t *buf = malloc(size ? size : 1);
     if (!buf) {
         close(fd);
@@ -202,6 +204,11 @@ static int read_file(const char *path, uint8_t **data, size_t *len)
     *data = buf;
     *len = got;
     return TR_OK;
+}
+
+static int read_file(const char *path, uint8_t **data, size_t *len)
+{
+    return read_file_from(path, 0, data, len);
 }
 
 static int create_segment(tr_journal *j, uint64_t first)
@@ -547,8 +554,9 @@ struct tr_reader {
     char *dir;
     uint64_t *segs;
     size_t nsegs, cur;   /* cur: index of the loaded segment */
-    uint8_t *data;
+    uint8_t *data;       /* the segment's bytes from file offset base on */
     size_t size, pos;
+    uint64_t base;
     uint64_t expect;     /* next sequence number */
     uint64_t from;
     int loaded;
@@ -578,8 +586,52 @@ static int load_segment(tr_reader *r, size_t k, char *err, size_t errlen)
     }
     r->cur = k;
     r->pos = SEG_HEADER;
+    r->base = 0;
     r->expect = r->segs[k];
     r->loaded = 1;
+    return TR_OK;
+}
+
+void tr_reader_tell(const tr_reader *r, uint64_t *segment, uint64_t *offset,
+                    uint64_t *seq)
+{
+    *segment = r->segs[r->cur];
+    *offset = r->base + r->pos;
+    *seq = r->expect;
+}
+
+int tr_reader_open_at(const char *dir, uint64_t seq, uint64_t segment,
+                      uint64_t offset, tr_reader **out, char *err,
+                      size_t errlen)
+{
+    tr_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return TR_ERR_NOMEM;
+    r->dir = strdup(dir);
+    int ok = r->dir && offset >= SEG_HEADER &&
+             list_files(dir, "", ".seg", &r->segs, &r->nsegs) == TR_OK;
+    size_t k = 0;
+    while (ok && k < r->nsegs && r->segs[k] != segment)
+        k++;
+    ok = ok && k < r->nsegs;
+    if (ok) {
+        char path[4096];
+        seg_path(path, sizeof path, dir, segment);
+        ok = read_file_from(path, offset, &r->data, &r->size) == TR_OK &&
+             valid_record_at(r->data, r->size, 0, seq) &&
+             get64(r->data + 8) == seq;
+    }
+    if (!ok) { /* the position is stale: read the ordinary way */
+        tr_reader_close(r);
+        return tr_reader_open(dir, seq, out, err, errlen);
+    }
+    r->cur = k;
+    r->pos = 0;
+    r->base = offset;
+    r->expect = seq;
+    r->from = seq;
+    r->loaded = 1;
+    *out = r;
     return TR_OK;
 }
 
@@ -649,7 +701,8 @@ int tr_reader_next(tr_reader *r, tr_record *rec, char *err, size_t errlen)
             char why[160], path[4096];
             describe_damage(d, r->size, o, r->expect, why, sizeof why);
             seg_path(path, sizeof path, r->dir, r->segs[r->cur]);
-            fail_msg(err, errlen, "%s: offset %zu: %s", path, o, why);
+            fail_msg(err, errlen, "%s: offset %" PRIu64 ": %s", path,
+                     r->base + o, why);
             return TR_ERR_DATA;
         }
         uint32_t len = get32(d + o);

@@ -110,6 +110,20 @@ int tr_reader_open(const char *dir, uint64_t from_seq, tr_reader **out,
                    char *err, size_t errlen);
 void tr_reader_close(tr_reader *r);
 
+/* Where the reader stands: the segment (its first seq), the byte offset in
+ * it and the seq of the next record. Saved, it lets tr_reader_open_at
+ * resume there later without reading the segment from its start. */
+void tr_reader_tell(const tr_reader *r, uint64_t *segment, uint64_t *offset,
+                    uint64_t *seq);
+
+/* tr_reader_open(dir, seq), starting at a position from tr_reader_tell
+ * (only the bytes from offset on are read). When the position does not
+ * hold record seq (the journal was replaced or rebuilt), it falls back to
+ * tr_reader_open. */
+int tr_reader_open_at(const char *dir, uint64_t seq, uint64_t segment,
+                      uint64_t offset, tr_reader **out, char *err,
+                      size_t errlen);
+
 /* The next record: 1 and *rec filled, 0 at a clean end, or a negative
  * error: TR_ERR_DATA when a record is damaged (bad CRC, impossible length,
  * a sequence gap or repeat, a torn tail), with "SEGMENT: offset N: reason"

@@ -23,8 +23,9 @@
  * The follower is a thread running passes when the journal (or the
  * database, PRAGMA data_version) changed, with a backoff after errors and
  * a reopen when the file was removed or replaced (SQLITE_FCNTL_HAS_MOVED).
- * A pass reads the newest segment whole (up to 64 MiB, CRC-checked), so
- * the poll interval stretches to twice the last pass's duration. */
+ * A pass resumes reading where the last one stopped (tr_reader_open_at),
+ * so it reads only new records; the poll interval still stretches to twice
+ * the last pass's duration when passes are long. */
 #include "store/projection.h"
 
 #include <dirent.h>
@@ -253,6 +254,10 @@ struct tr_proj {
     /* As of the last committed batch (re-read at every batch start). */
     uint64_t last_seq;
     uint32_t last_crc;
+    /* Where record last_seq sits in the journal (tr_reader_tell), so the
+     * next pass reads on from there instead of from the segment's start;
+     * hint_seq == 0: not known. */
+    uint64_t hint_seg, hint_off, hint_seq;
     /* The batch being applied. */
     uint64_t b_seq;       /* last record applied in it */
     uint32_t b_crc;
@@ -1362,7 +1367,11 @@ static int open_reader(tr_proj *p, tr_reader **out, int *none)
     char rerr[4600];
     tr_reader *r = NULL;
     *none = 0;
-    int rc = tr_reader_open(p->journal_dir, p->last_seq, &r, rerr, sizeof rerr);
+    int rc = p->last_seq && p->hint_seq == p->last_seq
+                 ? tr_reader_open_at(p->journal_dir, p->last_seq, p->hint_seg,
+                                     p->hint_off, &r, rerr, sizeof rerr)
+                 : tr_reader_open(p->journal_dir, p->last_seq, &r, rerr,
+                                  sizeof rerr);
     if (rc == TR_ERR_NOT_FOUND && p->last_seq == 0) {
         *none = 1;
         return TR_OK;
@@ -1435,8 +1444,11 @@ int tr_proj_catch_up(tr_proj *p, uint64_t max_records, int *at_end,
         if (max_records && max_records - done < limit)
             limit = max_records - done;
         int stop_rc = TR_OK; /* stops before a record, after committing */
+        uint64_t h_seg = 0, h_off = 0, h_seq = 0; /* position of the last applied */
         while (n < limit) {
             tr_record rec;
+            uint64_t t_seg, t_off, t_seq;
+            tr_reader_tell(r, &t_seg, &t_off, &t_seq);
             int k = tr_reader_next(r, &rec, rerr, sizeof rerr);
             if (k == 0) {
                 end = 1;
@@ -1450,6 +1462,11 @@ int tr_proj_catch_up(tr_proj *p, uint64_t max_records, int *at_end,
             next = rec.seq + 1;
             if ((rc = apply(p, &rec, &skipped)) != TR_OK)
                 break;
+            if (t_seq == rec.seq) { /* the record was where tell said */
+                h_seg = t_seg;
+                h_off = t_off;
+                h_seq = rec.seq;
+            }
             n++;
         }
         if (rc == TR_ERR_DATA || rc == TR_ERR_RANGE) {
@@ -1458,6 +1475,11 @@ int tr_proj_catch_up(tr_proj *p, uint64_t max_records, int *at_end,
         }
         if (rc == TR_OK && n > 0) {
             rc = commit_batch(p);
+            if (rc == TR_OK && h_seq == p->last_seq) {
+                p->hint_seg = h_seg;
+                p->hint_off = h_off;
+                p->hint_seq = h_seq;
+            }
         } else {
             rollback_batch(p);
         }
