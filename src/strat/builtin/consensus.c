@@ -287,7 +287,7 @@ static const tr_param_def cons_params[P_COUNT] = {
                        "bars of the ADX and the DIs" },
     [P_ADX_THRESHOLD] = { "adx_threshold", TR_PARAM_NUM, 25, 0, 100,
                           "ADX above this lets the DIs vote" },
-    [P_MIN_CONFIDENCE] = { "min_confidence", TR_PARAM_NUM, 0.75, 0, 1,
+    [P_MIN_CONFIDENCE] = { "min_confidence", TR_PARAM_NUM, 0.5, 0, 1,
                            "least |bull - bear| / 4 for a signal" },
     [P_ALLOW_SHORT] = { "allow_short", TR_PARAM_BOOL, 0, 0, 1,
                         "sell short on a bearish consensus (else only exit)" },
