@@ -1,12 +1,13 @@
 # trader: the Makefile wraps CMake; `make test` from a fresh clone does all.
 #   make          build (build/trader)
 #   make run      the demo: synthetic data, checked, with indicators
-#   make test     unit and oracle tests, then again under ASan + UBSan
+#   make test     every test, again under ASan + UBSan, the threaded ones
+#                 under TSan
 #   make bench    benchmarks, in a Release build
 JOBS ?= $(shell nproc)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all build run test test-fast test-asan bench setup-build setup-test format clean
+.PHONY: all build run test test-fast test-asan test-tsan bench setup-build setup-test format clean
 
 all: build
 
@@ -27,7 +28,7 @@ run: build
 
 # make test installed the oracles, so a missing one fails instead of skipping.
 test: export TR_REQUIRE_ORACLES = 1
-test: setup-test test-fast test-asan
+test: setup-test test-fast test-asan test-tsan
 
 test-fast: build
 	cd build && ctest --output-on-failure -j $(JOBS)
@@ -39,6 +40,14 @@ test-asan: setup-test
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
+# The tests that run several threads (engine, journal writer, projection
+# follower), once more under ThreadSanitizer.
+test-tsan: setup-test
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTR_SANITIZE_THREAD=ON >/dev/null
+	@cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) -R 'projection|store|run_recovery'
+
 bench: setup-build
 	@cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build build-release -j $(JOBS)
@@ -48,4 +57,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan build-release demo
+	rm -rf build build-asan build-tsan build-release demo
