@@ -28,7 +28,7 @@ run: build
 
 # make test installed the oracles, so a missing one fails instead of skipping.
 test: export TR_REQUIRE_ORACLES = 1
-test: setup-test test-fast test-asan test-tsan
+test: setup-test test-fast test-tsan test-asan
 
 test-fast: build
 	cd build && ctest --output-on-failure -j $(JOBS)
