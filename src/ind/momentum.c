@@ -315,27 +315,46 @@ static inline double lag_push(double *buf, size_t n, size_t *head, double x)
     return old;
 }
 
-int tr_ind_roc_init(tr_ind_roc *r, size_t n)
+static int lag_open(tr__lag *l, size_t n)
 {
-    int rc = lag_init(&r->buf, n);
+    int rc = lag_init(&l->buf, n);
     if (rc)
         return rc;
-    r->n = n;
-    r->head = 0;
-    r->seen = 0;
+    l->n = n;
+    l->head = 0;
+    l->seen = 0;
     return TR_OK;
+}
+
+static void lag_close(tr__lag *l)
+{
+    free(l->buf);
+    l->buf = NULL;
+}
+
+/* Store x; 1 with *old = the value n updates back once there is one. */
+static inline int lag_step(tr__lag *l, double x, double *old)
+{
+    *old = lag_push(l->buf, l->n, &l->head, x);
+    if (l->seen <= l->n && l->seen++ < l->n) /* seen stops at n+1 */
+        return 0;
+    return 1;
+}
+
+int tr_ind_roc_init(tr_ind_roc *r, size_t n)
+{
+    return lag_open(r, n);
 }
 
 void tr_ind_roc_free(tr_ind_roc *r)
 {
-    free(r->buf);
-    r->buf = NULL;
+    lag_close(r);
 }
 
 double tr_ind_roc_update(tr_ind_roc *r, double x)
 {
-    double old = lag_push(r->buf, r->n, &r->head, x);
-    if (r->seen <= r->n && r->seen++ < r->n) /* seen stops at n+1 */
+    double old;
+    if (!lag_step(r, x, &old))
         return NAN;
     return old != 0.0 ? (x / old - 1.0) * 100.0 : 0.0;
 }
@@ -364,32 +383,23 @@ int tr_ind_roc_batch(const double *in, size_t len, size_t n, double *out)
 
 int tr_ind_mom_init(tr_ind_mom *m, size_t n)
 {
-    int rc = lag_init(&m->buf, n);
-    if (rc)
-        return rc;
-    m->n = n;
-    m->head = 0;
-    m->seen = 0;
-    return TR_OK;
+    return lag_open(m, n);
 }
 
 void tr_ind_mom_free(tr_ind_mom *m)
 {
-    free(m->buf);
-    m->buf = NULL;
+    lag_close(m);
 }
 
 double tr_ind_mom_update(tr_ind_mom *m, double x)
 {
-    double old = lag_push(m->buf, m->n, &m->head, x);
-    if (m->seen <= m->n && m->seen++ < m->n) /* seen stops at n+1 */
-        return NAN;
-    return x - old;
+    double old;
+    return lag_step(m, x, &old) ? x - old : NAN;
 }
 
 int tr_ind_mom_ready(const tr_ind_mom *m)
 {
-    return m->seen > m->n;
+    return tr_ind_roc_ready(m);
 }
 
 size_t tr_ind_mom_warmup(const tr_ind_mom *m)

@@ -93,10 +93,14 @@ int tr_ind_cci_batch(const double *high, const double *low,
 
 /* ---- ROC(n): rate of change in percent ----------------------------------
  * (x / x[n bars ago] - 1) * 100, 0 when the old value is 0. Warm-up n. */
-typedef struct tr_ind_roc {
+/* ROC and Momentum both compare a value with the one n bars back: one lag
+ * window type serves both. */
+typedef struct tr__lag {
     double *buf; /* n values, owned */
     size_t n, head, seen;
-} tr_ind_roc;
+} tr__lag;
+
+typedef tr__lag tr_ind_roc;
 
 int tr_ind_roc_init(tr_ind_roc *r, size_t n); /* n >= 1 */
 void tr_ind_roc_free(tr_ind_roc *r);
@@ -106,10 +110,7 @@ size_t tr_ind_roc_warmup(const tr_ind_roc *r);
 int tr_ind_roc_batch(const double *in, size_t len, size_t n, double *out);
 
 /* ---- MOM(n): momentum, x - x[n bars ago]. Warm-up n. -------------------- */
-typedef struct tr_ind_mom {
-    double *buf; /* n values, owned */
-    size_t n, head, seen;
-} tr_ind_mom;
+typedef tr__lag tr_ind_mom;
 
 int tr_ind_mom_init(tr_ind_mom *m, size_t n); /* n >= 1 */
 void tr_ind_mom_free(tr_ind_mom *m);
