@@ -6,8 +6,9 @@
 set -euo pipefail
 
 what=${1:-build}
-build_pkgs=(gcc libc6-dev make cmake pkg-config libyaml-dev libjansson-dev libsqlite3-dev)
-test_pkgs=(r-base-core r-cran-ttr python3 chromium sqlite3)
+build_pkgs=(gcc libc6-dev make cmake pkg-config libyaml-dev libjansson-dev libsqlite3-dev
+            libwebsockets-dev libssl-dev libcurl4-openssl-dev)
+test_pkgs=(r-base-core r-cran-ttr python3 chromium sqlite3 prometheus wrk curl)
 
 pkgs=("${build_pkgs[@]}")
 case "$what" in
