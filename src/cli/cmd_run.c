@@ -104,7 +104,7 @@ int tr_cli_run(int argc, char **argv)
         proj = NULL;
     }
     tr_live_stats st;
-    rc = tr_live_run(&cfg, &stop_requested, &st, err, sizeof err);
+    rc = tr_live_run(&cfg, &stop_requested, NULL, &st, err, sizeof err);
     if (proj && tr_proj_follow_stop(proj) != TR_OK)
         tr_log(TR_LOG_WARN, "store", "database %s is behind the journal: "
                "`trader db rebuild -c %s` brings it up to date",

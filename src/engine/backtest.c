@@ -410,11 +410,77 @@ static int load_run(const tr_cfg *cfg, const tr_cfg_node *m, tr_bt_config *c,
     return TR_OK;
 }
 
+/* The key store lives beside the database unless the config says. */
+static char *sibling_path(const char *path, const char *leaf)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
+    size_t len = dir + strlen(leaf) + 1;
+    char *p = malloc(len);
+    if (p)
+        snprintf(p, len, "%.*s%s", (int)dir, path, leaf);
+    return p;
+}
+
+static int load_api(const tr_cfg *cfg, const tr_cfg_node *m, tr_bt_config *c,
+                    char *err, size_t n)
+{
+    static const char *keys[] = {"enabled",     "listen",     "keys",
+                                 "tls_cert",    "tls_key",    "web",
+                                 "rate_limit",  "max_body_kb", "workers",
+                                 "metrics_public", NULL};
+    tr_api_section *a = &c->api;
+    if (!m)
+        return TR_OK;
+    CHECK_RC(tr_cfg_check_keys(cfg, m, keys, err, n));
+    int b;
+    CHECK_RC(tr_cfg_bool(cfg, m, "enabled", 1, &b, err, n));
+    a->enabled = b;
+    const char *s;
+    CHECK_RC(tr_cfg_str(cfg, m, "listen", "127.0.0.1:8080", &s, err, n));
+    const char *colon = strrchr(s, ':');
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || colon == s || !end || *end || end == colon + 1 || port < 0 ||
+        port > 65535) {
+        tr_cfg_error(cfg, tr_cfg_get(m, "listen"), err, n,
+                     "'%s' is not HOST:PORT (e.g. 127.0.0.1:8080; port 0 "
+                     "picks a free one)", s);
+        return TR_ERR_INVALID;
+    }
+    a->host = strndup(s, (size_t)(colon - s));
+    a->port = (int)port;
+    CHECK_RC(tr_cfg_str(cfg, m, "keys", NULL, &s, err, n));
+    a->keys = s ? strdup(s) : sibling_path(c->run.database, "keys.db");
+    if (!a->host || !a->keys)
+        return TR_ERR_NOMEM;
+    CHECK_RC(tr_cfg_str(cfg, m, "tls_cert", NULL, &s, err, n));
+    a->tls_cert = s ? strdup(s) : NULL;
+    CHECK_RC(tr_cfg_str(cfg, m, "tls_key", NULL, &s, err, n));
+    a->tls_key = s ? strdup(s) : NULL;
+    if (!a->tls_cert != !a->tls_key) {
+        tr_cfg_error(cfg, m, err, n, "TLS needs both tls_cert and tls_key");
+        return TR_ERR_INVALID;
+    }
+    CHECK_RC(tr_cfg_str(cfg, m, "web", NULL, &s, err, n));
+    a->web = s ? strdup(s) : NULL;
+    int64_t i;
+    CHECK_RC(tr_cfg_int(cfg, m, "rate_limit", 100, 1, 100000000, &i, err, n));
+    a->rate_limit = (uint32_t)i;
+    CHECK_RC(tr_cfg_int(cfg, m, "max_body_kb", 1024, 1, 65536, &i, err, n));
+    a->max_body_kb = (uint32_t)i;
+    CHECK_RC(tr_cfg_int(cfg, m, "workers", 2, 1, 64, &i, err, n));
+    a->workers = (uint32_t)i;
+    CHECK_RC(tr_cfg_bool(cfg, m, "metrics_public", 1, &b, err, n));
+    a->metrics_public = b;
+    return TR_OK;
+}
+
 static int load_all(const tr_cfg *cfg, tr_bt_config *c, char *err, size_t n)
 {
     static const char *keys[] = {"cash",  "data",  "strategy", "sizing",
                                  "exits", "costs", "fills",    "risk",
-                                 "backtest", "run", NULL};
+                                 "backtest", "run", "api", NULL};
     const tr_cfg_node *root = tr_cfg_root(cfg);
     if (!root) {
         snprintf(err, n, "%s: the config is empty (see config/*.yaml for "
@@ -426,6 +492,7 @@ static int load_all(const tr_cfg *cfg, tr_bt_config *c, char *err, size_t n)
     CHECK_RC(tr_cfg_fx(cfg, root, "cash", 100000 * TR_FX_ONE, 1, TR_FX_MAX,
                        &e->cash, err, n));
     CHECK_RC(load_run(cfg, tr_cfg_get(root, "run"), c, err, n));
+    CHECK_RC(load_api(cfg, tr_cfg_get(root, "api"), c, err, n));
     const tr_cfg_node *data = tr_cfg_get(root, "data");
     if (c->run.feed == TR_FEED_SYNTHETIC) {
         /* The generator names the instruments; data: is not used. */
@@ -495,6 +562,11 @@ void tr_bt_config_free(tr_bt_config *c)
     free(c->path);
     free(c->run.journal);
     free(c->run.database);
+    free(c->api.host);
+    free(c->api.keys);
+    free(c->api.tls_cert);
+    free(c->api.tls_key);
+    free(c->api.web);
     memset(c, 0, sizeof *c);
 }
 

@@ -40,6 +40,20 @@ typedef struct tr_run_section {
     int synth_minute;         /* 1m bars (else 1d) */
 } tr_run_section;
 
+/* The `api:` section: the HTTP API of `trader run` (off without it). */
+typedef struct tr_api_section {
+    int enabled;              /* the section is present and not disabled */
+    char *host;               /* listen address; default 127.0.0.1 */
+    int port;                 /* default 8080; 0 picks a free port */
+    char *keys;               /* API key store; default next to database */
+    char *tls_cert, *tls_key; /* both or neither */
+    char *web;                /* static files served at /, or NULL */
+    uint32_t rate_limit;      /* requests per minute per key; default 100 */
+    uint32_t max_body_kb;     /* default 1024 */
+    uint32_t workers;         /* request threads; default 2 */
+    int metrics_public;       /* /metrics without a key; default true */
+} tr_api_section;
+
 typedef struct tr_bt_config {
     char *name;            /* the config file's base name, without .yaml */
     char *path;            /* the config file */
@@ -48,6 +62,7 @@ typedef struct tr_bt_config {
     size_t ndata;
     tr_time from, to;      /* bars outside [from, to] are skipped; 0 = open */
     tr_run_section run;
+    tr_api_section api;
 } tr_bt_config;
 
 /* Load and validate a backtest config (YAML; see the examples in config/ and the

@@ -2,6 +2,7 @@
 #include "engine/engine.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ struct tr_engine {
     size_t *bars_seen;
     tr_time now;
     int started;
+    int strat_disabled;   /* signals of the strategy are dropped */
     int err;              /* first error raised inside a callback */
 };
 
@@ -61,15 +63,27 @@ static tr_fx ctx_position(void *vctx, tr_sym sym)
     return sym < e->cfg.nsyms ? e->port.pos[sym].qty : 0;
 }
 
-static void ctx_emit(void *vctx, const tr_signal *sig)
+/* Plan sig through risk and send what the plan says; limit_price > 0 makes
+ * the entry a limit order, pending_check lets a repeat signal do nothing
+ * while an entry is still open (strategies), ans (may be NULL) gets the
+ * outcome. */
+static void plan_and_send(tr_engine *e, const tr_signal *sig,
+                          tr_fx limit_price, tr_tif tif, int pending_check,
+                          tr_engine_answer *ans)
 {
-    tr_engine *e = vctx;
-    if (sig->sym >= e->cfg.nsyms)
-        return;
     tr_side want = sig->target > 0 ? TR_BUY : TR_SELL;
-    tr_fx pending = tr_paper_open_qty(e->broker, sig->sym, TR_ROLE_ENTRY, want);
+    tr_fx pending = pending_check ? tr_paper_open_qty(e->broker, sig->sym,
+                                                      TR_ROLE_ENTRY, want)
+                                  : 0;
     tr_risk_plan plan;
     tr_risk_plan_signal(e->risk, sig, &e->port, pending, &plan);
+    if (plan.has_entry) {
+        plan.entry.tif = tif;
+        if (limit_price > 0) {
+            plan.entry.type = TR_ORD_LIMIT;
+            plan.entry.limit_price = limit_price;
+        }
+    }
     if (e->sink.signal)
         e->sink.signal(e->sink.ctx, sig, &plan);
     const tr_bar *last = &e->last[sig->sym];
@@ -82,6 +96,26 @@ static void ctx_emit(void *vctx, const tr_signal *sig)
                                      NULL);
     if (rc == TR_ERR_NOMEM && !e->err)
         e->err = rc;
+    if (ans) {
+        memset(ans, 0, sizeof *ans);
+        ans->reason = plan.reason;
+        memcpy(ans->detail, plan.detail, sizeof ans->detail);
+        const tr_order *o = plan.has_entry ? &plan.entry
+                            : plan.has_exit ? &plan.exit : NULL;
+        if (o && o->status != TR_ORD_REJECTED) {
+            ans->executed = 1;
+            ans->order_id = o->id;
+            ans->qty = o->qty;
+        }
+    }
+}
+
+static void ctx_emit(void *vctx, const tr_signal *sig)
+{
+    tr_engine *e = vctx;
+    if (sig->sym >= e->cfg.nsyms || e->strat_disabled)
+        return;
+    plan_and_send(e, sig, 0, TR_TIF_GTC, 1, NULL);
 }
 
 int tr_engine_new(const tr_engine_cfg *cfg, const tr_engine_sink *sink,
@@ -200,6 +234,196 @@ size_t tr_engine_timers_due(tr_time prev, tr_time next, tr_timer_kind *kinds,
     return 2;
 }
 
+/* ---- commands --------------------------------------------------------------- */
+
+static void answer_refused(tr_engine_answer *ans, tr_risk_reason why,
+                          const char *detail)
+{
+    memset(ans, 0, sizeof *ans);
+    ans->reason = why;
+    snprintf(ans->detail, sizeof ans->detail, "%s", detail);
+}
+
+int tr_engine_signal(tr_engine *e, const tr_signal *sig, tr_fx limit_price,
+                     tr_engine_answer *ans)
+{
+    if (sig->sym >= e->cfg.nsyms) {
+        answer_refused(ans, TR_RISK_NOT_READY, "unknown instrument");
+        return TR_ERR_INVALID;
+    }
+    tr_signal s = *sig;
+    tr_fx pos = e->port.pos[s.sym].qty;
+    if (s.action == TR_SIGNAL_BUY)
+        s.target = pos < 0 ? 0 : 1;
+    else if (s.action == TR_SIGNAL_SELL)
+        s.target = pos > 0 ? 0 : -1;
+    else
+        s.target = pos > 0 ? 1 : pos < 0 ? -1 : 0;
+    s.time = e->now;
+    plan_and_send(e, &s, limit_price, TR_TIF_GTC, 0, ans);
+    return e->err;
+}
+
+int tr_engine_order(tr_engine *e, const tr_order *o, tr_fx stop_loss,
+                    tr_fx take_profit, tr_engine_answer *ans)
+{
+    memset(ans, 0, sizeof *ans);
+    if (o->sym >= e->cfg.nsyms || o->qty <= 0 ||
+        (o->side != TR_BUY && o->side != TR_SELL)) {
+        answer_refused(ans, TR_RISK_NOT_READY,
+                       o->sym >= e->cfg.nsyms ? "unknown instrument"
+                                              : "quantity must be positive");
+        return TR_ERR_INVALID;
+    }
+    tr_fx pos = e->port.pos[o->sym].qty;
+    tr_fx apos = pos < 0 ? -pos : pos;
+    int reduces = (pos > 0 && o->side == TR_SELL) ||
+                  (pos < 0 && o->side == TR_BUY);
+    const tr_bar *last = &e->last[o->sym];
+    if (reduces && o->qty <= apos) { /* an exit: cutting risk is allowed */
+        tr_order x = *o;
+        x.role = TR_ROLE_EXIT;
+        int rc = tr_paper_submit(e->broker, &x, e->now, last);
+        if (rc == TR_ERR_NOMEM)
+            return e->err = rc;
+        if (x.status == TR_ORD_REJECTED) {
+            answer_refused(ans, TR_RISK_OK, "the broker refused the order");
+            return TR_ERR_INVALID;
+        }
+        ans->executed = 1;
+        ans->order_id = x.id;
+        ans->qty = x.qty;
+        return e->err;
+    }
+    /* Opens, adds or reverses: the risk limits decide, as for a signal of
+     * that size (a reversal exits the old position first). */
+    tr_signal s;
+    memset(&s, 0, sizeof s);
+    s.sym = o->sym;
+    s.time = e->now;
+    s.action = o->side == TR_BUY ? TR_SIGNAL_BUY : TR_SIGNAL_SELL;
+    s.target = o->side == TR_BUY ? 1 : -1;
+    s.confidence = 1;
+    s.qty = reduces ? o->qty - apos : o->qty;
+    s.stop = stop_loss;
+    s.take_profit = take_profit;
+    memcpy(s.strategy, o->strategy, sizeof s.strategy);
+    s.strategy[sizeof s.strategy - 1] = '\0';
+    tr_side want = o->side;
+    tr_risk_plan plan;
+    tr_risk_plan_signal(e->risk, &s, &e->port, 0, &plan);
+    if (plan.has_entry) {
+        plan.entry.type = o->type;
+        plan.entry.tif = o->tif;
+        plan.entry.limit_price = o->limit_price;
+        plan.entry.stop_price = o->stop_price;
+        plan.entry.trail_amount = o->trail_amount;
+        plan.entry.trail_percent = o->trail_percent;
+        plan.entry.side = want;
+    }
+    if (e->sink.signal)
+        e->sink.signal(e->sink.ctx, &s, &plan);
+    ans->reason = plan.reason;
+    memcpy(ans->detail, plan.detail, sizeof ans->detail);
+    if (!plan.has_entry && plan.reason == TR_RISK_OK)
+        return e->err; /* nothing to do */
+    int rc = TR_OK;
+    if (plan.has_exit && plan.has_entry)
+        rc = tr_paper_submit(e->broker, &plan.exit, e->now, last);
+    if (plan.has_entry && rc != TR_ERR_NOMEM) {
+        rc = tr_paper_submit_bracket(e->broker, &plan.entry, plan.stop,
+                                     plan.take_profit, e->now, last, NULL,
+                                     NULL);
+        if (plan.entry.status == TR_ORD_REJECTED) {
+            answer_refused(ans, TR_RISK_OK, "the order is not valid (check "
+                           "its type, prices and time in force)");
+            return rc == TR_ERR_NOMEM ? (e->err = rc) : TR_ERR_INVALID;
+        }
+        ans->executed = 1;
+        ans->order_id = plan.entry.id;
+        ans->qty = plan.entry.qty;
+    }
+    if (rc == TR_ERR_NOMEM && !e->err)
+        e->err = rc;
+    return e->err;
+}
+
+int tr_engine_cancel(tr_engine *e, uint64_t id)
+{
+    if (id == 0) {
+        tr_paper_cancel_all(e->broker, (tr_sym)-1, e->now);
+        return e->err;
+    }
+    int rc = tr_paper_cancel(e->broker, id, e->now);
+    return rc != TR_OK ? rc : e->err;
+}
+
+int tr_engine_close(tr_engine *e, tr_sym sym, tr_engine_answer *ans)
+{
+    memset(ans, 0, sizeof *ans);
+    if (sym >= e->cfg.nsyms || e->port.pos[sym].qty == 0) {
+        answer_refused(ans, TR_RISK_NOTHING_TO_DO, "no open position");
+        return TR_ERR_NOT_FOUND;
+    }
+    tr_fx pos = e->port.pos[sym].qty;
+    tr_paper_cancel_all(e->broker, sym, e->now);
+    tr_order x;
+    memset(&x, 0, sizeof x);
+    x.sym = sym;
+    x.side = pos > 0 ? TR_SELL : TR_BUY;
+    x.type = TR_ORD_MARKET;
+    x.tif = TR_TIF_GTC;
+    x.role = TR_ROLE_EXIT;
+    x.qty = pos > 0 ? pos : -pos;
+    snprintf(x.strategy, sizeof x.strategy, "api");
+    int rc = tr_paper_submit(e->broker, &x, e->now, &e->last[sym]);
+    if (rc == TR_ERR_NOMEM)
+        return e->err = rc;
+    ans->executed = x.status != TR_ORD_REJECTED;
+    ans->order_id = x.id;
+    ans->qty = x.qty;
+    return e->err;
+}
+
+void tr_engine_halt(tr_engine *e, int halted)
+{
+    tr_risk_set_halt(e->risk, halted, e->now);
+}
+
+void tr_engine_strategy_enable(tr_engine *e, int enabled)
+{
+    e->strat_disabled = !enabled;
+}
+
+int tr_engine_strategy_enabled(const tr_engine *e)
+{
+    return !e->strat_disabled;
+}
+
+int tr_engine_strategy_params(tr_engine *e, const double *params, char *err,
+                              size_t errlen)
+{
+    void *fresh = NULL;
+    int rc = e->cfg.strategy->create(params, e->cfg.nsyms, &fresh, err,
+                                     errlen);
+    if (rc != TR_OK)
+        return rc;
+    e->cfg.strategy->destroy(e->strat);
+    e->strat = fresh;
+    memcpy(e->cfg.params, params, sizeof e->cfg.params);
+    return TR_OK;
+}
+
+const double *tr_engine_strategy_param_values(const tr_engine *e)
+{
+    return e->cfg.params;
+}
+
+tr_time tr_engine_now(const tr_engine *e)
+{
+    return e->now;
+}
+
 int tr_engine_finish(tr_engine *e)
 {
     return tr_trade_log_finish(&e->trades, &e->port);
@@ -228,6 +452,16 @@ tr_paper *tr_engine_broker_mut(tr_engine *e)
 tr_risk *tr_engine_risk(tr_engine *e)
 {
     return e->risk;
+}
+
+const tr_risk *tr_engine_risk_const(const tr_engine *e)
+{
+    return e->risk;
+}
+
+const tr_bar *tr_engine_last_bar(const tr_engine *e, tr_sym sym)
+{
+    return &e->last[sym < e->cfg.nsyms ? sym : 0];
 }
 
 size_t tr_engine_bars_seen(const tr_engine *e, tr_sym sym)

@@ -84,6 +84,59 @@ int tr_engine_timer(tr_engine *e, tr_timer_kind kind, tr_time t);
 size_t tr_engine_timers_due(tr_time prev, tr_time next, tr_timer_kind *kinds,
                             tr_time *times);
 
+/* ---- commands from outside (the API, the CLI) ------------------------------
+ * Run between steps on the engine thread, at the time of the last step: an
+ * order placed now is live from the next bar, like a strategy's. Drivers
+ * journal the command before calling these (they are inputs). */
+
+/* What became of a command. */
+typedef struct tr_engine_answer {
+    int executed;          /* an order went to the broker */
+    tr_risk_reason reason; /* TR_RISK_OK, or why the entry was refused */
+    char detail[160];      /* for people */
+    uint64_t order_id;     /* the entry's id (else the exit's), 0: none */
+    tr_fx qty;             /* its quantity */
+} tr_engine_answer;
+
+/* An external signal, through the risk manager like a strategy's. BUY
+ * covers a short, else goes long; SELL exits a long, else goes short; HOLD
+ * does nothing. sig->qty / stop / take_profit override the sizing and the
+ * brackets when > 0; limit_price > 0 makes the entry a limit order. */
+int tr_engine_signal(tr_engine *e, const tr_signal *sig, tr_fx limit_price,
+                     tr_engine_answer *ans /* OUT */);
+
+/* An order by hand: o->sym, side, type, tif, qty, limit_price, stop_price
+ * are read (strategy names who asked). An order that reduces the position
+ * is an exit, never refused; one that opens, adds or reverses goes through
+ * the risk limits (sized as given), with optional bracket legs.
+ * TR_ERR_INVALID (nothing placed, ans says why) for a malformed order. */
+int tr_engine_order(tr_engine *e, const tr_order *o, tr_fx stop_loss,
+                    tr_fx take_profit, tr_engine_answer *ans /* OUT */);
+
+/* Cancel open order id, or every open order when id is 0.
+ * TR_ERR_NOT_FOUND when id is not open. */
+int tr_engine_cancel(tr_engine *e, uint64_t id);
+
+/* Close the position of sym with a market exit (open entries of sym are
+ * cancelled first). TR_ERR_NOT_FOUND when there is no position. */
+int tr_engine_close(tr_engine *e, tr_sym sym, tr_engine_answer *ans);
+
+/* The kill switch (halted = 1) or resume (0). */
+void tr_engine_halt(tr_engine *e, int halted);
+
+/* Enable or disable the strategy: a disabled one still sees every bar (its
+ * indicators stay warm) but its signals are dropped. */
+void tr_engine_strategy_enable(tr_engine *e, int enabled);
+int tr_engine_strategy_enabled(const tr_engine *e);
+
+/* New strategy parameters (validated, defaults filled in): the strategy
+ * starts again with them, warming up from the next bar. TR_ERR_INVALID
+ * (nothing changed, message in err) when the strategy refuses them. */
+int tr_engine_strategy_params(tr_engine *e, const double *params, char *err,
+                              size_t errlen);
+const double *tr_engine_strategy_param_values(const tr_engine *e);
+tr_time tr_engine_now(const tr_engine *e);
+
 /* End of the run: open trades are valued and appended to the trade log. */
 int tr_engine_finish(tr_engine *e);
 
@@ -93,6 +146,9 @@ const tr_trade_log *tr_engine_trades(const tr_engine *e);
 const tr_paper *tr_engine_broker(const tr_engine *e);
 tr_paper *tr_engine_broker_mut(tr_engine *e); /* for tr_paper_take_orders */
 tr_risk *tr_engine_risk(tr_engine *e);
+const tr_risk *tr_engine_risk_const(const tr_engine *e);
+/* The latest bar of sym (all zero before the first). */
+const tr_bar *tr_engine_last_bar(const tr_engine *e, tr_sym sym);
 size_t tr_engine_bars_seen(const tr_engine *e, tr_sym sym);
 
 #endif

@@ -31,6 +31,10 @@ typedef struct out_rec {
 
 typedef struct live {
     const tr_bt_config *cfg;
+    const tr_live_io *io;
+    tr_view *view;      /* io->view, or NULL */
+    tr_commands *cmds;  /* answers by client reference */
+    uint64_t last_seq;  /* the last record appended */
     tr_journal *j;      /* recovery writes directly ... */
     tr_jwriter *w;      /* ... trading through the writer thread */
     tr_engine *e;
@@ -111,6 +115,8 @@ static void on_order(void *ctx, const tr_order *o)
     tr_ev_buf b = out_buf(L, 512);
     if (b.p)
         keep(L, TR_EV_ORDER, L->now, &b, tr_ev_encode_order(&b, o));
+    if (L->view)
+        tr_view_order(L->view, o);
 }
 
 static void on_fill(void *ctx, const tr_fill *f)
@@ -119,6 +125,8 @@ static void on_fill(void *ctx, const tr_fill *f)
     tr_ev_buf b = out_buf(L, 128);
     if (b.p)
         keep(L, TR_EV_FILL, L->now, &b, tr_ev_encode_fill(&b, f));
+    if (L->view)
+        tr_view_fill(L->view, f);
 }
 
 static void on_equity(void *ctx, const tr_equity_point *pt)
@@ -127,6 +135,8 @@ static void on_equity(void *ctx, const tr_equity_point *pt)
     tr_ev_buf b = out_buf(L, 64);
     if (b.p)
         keep(L, TR_EV_EQUITY, L->now, &b, tr_ev_encode_equity(&b, pt));
+    if (L->view)
+        tr_view_equity(L->view, pt);
 }
 
 static void on_alert(void *ctx, const tr_risk_alert *a)
@@ -135,6 +145,8 @@ static void on_alert(void *ctx, const tr_risk_alert *a)
     tr_ev_buf b = out_buf(L, 256);
     if (b.p)
         keep(L, TR_EV_ALERT, L->now, &b, tr_ev_encode_alert(&b, a));
+    if (L->view)
+        tr_view_alert(L->view, a);
     tr_log(TR_LOG_WARN, "risk", "%s", a->message);
 }
 
@@ -148,8 +160,8 @@ static void clear_outs(live *L)
 static int jappend(live *L, uint16_t type, tr_time t, const void *p,
                    uint32_t len)
 {
-    return L->w ? tr_jwriter_append(L->w, type, t, p, len, NULL)
-                : tr_journal_append(L->j, type, t, p, len, NULL);
+    return L->w ? tr_jwriter_append(L->w, type, t, p, len, &L->last_seq)
+                : tr_journal_append(L->j, type, t, p, len, &L->last_seq);
 }
 
 static int append_outs(live *L, size_t from)
@@ -293,6 +305,42 @@ static int recover(live *L, replay *R, tr_live_stats *st, tr_time *last_t,
             *last_timer = rec.time;
             continue;
         }
+        if (rec.type == TR_EV_CONTROL) { /* an input between steps */
+            tr_ev_control ctl;
+            if (tr_ev_decode_control(rec.payload, rec.len, &ctl) != TR_OK) {
+                snprintf(err, errlen, "record %" PRIu64 ": bad control",
+                         rec.seq);
+                rc = TR_ERR_DATA;
+                break;
+            }
+            if (R->k) {
+                *last_t = R->t;
+                if ((rc = replay_step(L, R, err, errlen)) != TR_OK)
+                    break;
+                st->replayed_steps++;
+            }
+            if (R->have_step && R->matched < L->nouts) {
+                snprintf(err, errlen, "record %" PRIu64 ": a control comes "
+                         "while %zu outputs before it are missing", rec.seq,
+                         L->nouts - R->matched);
+                rc = TR_ERR_DATA;
+                break;
+            }
+            clear_outs(L);
+            L->now = rec.time;
+            tr_cmd_answer ans;
+            rc = tr_commands_run(L->cmds, L->e, &ctl, &ans);
+            if (rc != TR_OK || L->nomem) {
+                snprintf(err, errlen, "record %" PRIu64 ": replaying the "
+                         "control: %s", rec.seq,
+                         tr_strerror(rc != TR_OK ? rc : TR_ERR_NOMEM));
+                rc = rc != TR_OK ? rc : TR_ERR_NOMEM;
+                break;
+            }
+            R->have_step = 1;
+            R->matched = 0;
+            continue;
+        }
         if (rec.type == TR_EV_BAR) {
             tr_ev_bar b;
             if (tr_ev_decode_bar(rec.payload, rec.len, &b) != TR_OK ||
@@ -408,23 +456,86 @@ static void on_journal_report(void *ctx, const char *message)
     tr_log(TR_LOG_WARN, "journal", "%s", message);
 }
 
-/* Sleep until wall time target_ms (monotonic), waking to check *stop. */
-static void pace(uint64_t target_ms, volatile sig_atomic_t *stop)
+/* Carry out the commands waiting in the queue: each is journaled (an
+ * input), run, its outputs journaled, and the group handed to the writer;
+ * the caller's answer waits for the write. A repeated client reference gets
+ * the first answer and journals nothing. */
+static int serve_commands(live *L)
+{
+    if (!L->io || !L->io->q)
+        return TR_OK;
+    tr_cmd *batch[64];
+    size_t k;
+    int rc = TR_OK;
+    while (rc == TR_OK &&
+           (k = tr_cmdq_take(L->io->q, batch, sizeof batch / sizeof *batch))) {
+        for (size_t i = 0; i < k; i++) {
+            tr_cmd *c = batch[i];
+            if (rc != TR_OK) { /* the journal failed: refuse the rest */
+                c->ans.status = TR_CMD_UNAVAILABLE;
+                tr_cmdq_complete(L->io->q, c, 0);
+                continue;
+            }
+            if (tr_commands_seen(L->cmds, &c->ctl, &c->ans)) {
+                tr_cmdq_complete(L->io->q, c, 0);
+                continue;
+            }
+            uint8_t buf[1024];
+            tr_ev_buf b = {buf, 0, sizeof buf, 0};
+            size_t len = tr_ev_encode_control(&b, &c->ctl);
+            clear_outs(L);
+            L->now = tr_engine_now(L->e);
+            rc = len ? jappend(L, TR_EV_CONTROL, L->now, buf, (uint32_t)len)
+                     : TR_ERR_INVALID;
+            if (rc == TR_OK)
+                rc = tr_commands_run(L->cmds, L->e, &c->ctl, &c->ans);
+            if (rc == TR_OK)
+                rc = L->nomem ? TR_ERR_NOMEM : append_outs(L, 0);
+            tr_jwriter_flush(L->w);
+            if (rc == TR_OK && tr_jwriter_failed(L->w))
+                rc = TR_ERR_IO;
+            if (L->view)
+                tr_view_publish(L->view, L->e, L->last_seq);
+            if (rc != TR_OK)
+                c->ans.status = TR_CMD_UNAVAILABLE;
+            tr_cmdq_complete(L->io->q, c, rc == TR_OK ? L->last_seq : 0);
+        }
+    }
+    return rc;
+}
+
+/* Wait until wall time target_ms (monotonic), serving commands and waking
+ * to check *stop. */
+static int pace(live *L, uint64_t target_ms, volatile sig_atomic_t *stop)
 {
     for (;;) {
+        int rc = serve_commands(L);
+        if (rc != TR_OK)
+            return rc;
         uint64_t now = now_ms();
         if (now >= target_ms || (stop && *stop))
-            return;
+            return TR_OK;
         uint64_t d = target_ms - now;
         if (d > 100)
             d = 100;
-        struct timespec ts = {(time_t)(d / 1000), (long)(d % 1000) * 1000000};
-        nanosleep(&ts, NULL);
+        if (L->io && L->io->q) {
+            tr_cmdq_wait(L->io->q, (int)d);
+        } else {
+            struct timespec ts = {(time_t)(d / 1000),
+                                  (long)(d % 1000) * 1000000};
+            nanosleep(&ts, NULL);
+        }
     }
 }
 
+static void on_writer_progress(void *ctx, uint64_t seq, int failed)
+{
+    tr_cmdq_journal_progress(ctx, seq, failed);
+}
+
 int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
-                tr_live_stats *st, char *err, size_t errlen)
+                const tr_live_io *io, tr_live_stats *st, char *err,
+                size_t errlen)
 {
     memset(st, 0, sizeof *st);
     err[0] = '\0';
@@ -432,6 +543,9 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     live L;
     memset(&L, 0, sizeof L);
     L.cfg = cfg;
+    L.io = io;
+    L.view = io ? io->view : NULL;
+    L.cmds = tr_commands_new();
     replay R;
     memset(&R, 0, sizeof R);
     tr_bars *bars = calloc(n, sizeof *bars);
@@ -439,7 +553,7 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     R.bars = malloc(n * sizeof *R.bars);
     tr_merge m = {0};
     int rc = TR_ERR_NOMEM;
-    if (!bars || !R.syms || !R.bars)
+    if (!bars || !R.syms || !R.bars || !L.cmds)
         goto done;
     rc = tr_bt_load_bars(cfg, bars, err, errlen);
     if (rc != TR_OK)
@@ -497,6 +611,14 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     if (rc != TR_OK)
         goto io_fail;
     L.j = NULL;
+    if (L.view)
+        tr_view_publish(L.view, L.e, tr_jwriter_written_seq(L.w));
+    if (io && io->q) {
+        tr_jwriter_on_progress(L.w, on_writer_progress, io->q);
+        tr_cmdq_set_open(io->q, 1);
+    }
+    if (L.view)
+        tr_view_set_ready(L.view, 1, 0);
     if (last_t != INT64_MIN)
         tr_merge_skip_to(&m, last_t);
     tr_time t, t0 = 0;
@@ -508,9 +630,15 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
             if (first)
                 t0 = t;
             double bar_ms = (double)(t - t0) / 1e6 / cfg->run.speed;
-            pace(wall0 + (uint64_t)bar_ms, stop);
+            rc = pace(&L, wall0 + (uint64_t)bar_ms, stop);
+            if (rc != TR_OK)
+                goto io_fail;
             if (stop && *stop)
                 break;
+        } else if (io && io->q && tr_cmdq_pending(io->q)) {
+            rc = serve_commands(&L);
+            if (rc != TR_OK)
+                goto io_fail;
         }
         first = 0;
         clear_outs(&L);
@@ -554,6 +682,8 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
             rc = TR_ERR_IO;
         if (rc != TR_OK)
             goto io_fail;
+        if (L.view)
+            tr_view_publish(L.view, L.e, L.last_seq);
         st->new_steps++;
         uint64_t wall = now_ms();
         if (wall - last_report >= 10000) { /* a heartbeat for the log */
@@ -570,6 +700,23 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
         }
     }
     st->finished = !(stop && *stop);
+    if (st->finished && io && io->serve) {
+        /* The feed is over; the API stays: commands until stopped. */
+        tr_log(TR_LOG_INFO, "run", "the feed has ended; serving until "
+               "stopped (Ctrl-C)");
+        if (L.view)
+            tr_view_set_ready(L.view, 1, 1);
+        while (!(stop && *stop)) {
+            rc = pace(&L, now_ms() + 100, stop);
+            if (rc != TR_OK)
+                goto io_fail;
+        }
+    }
+    if (io && io->q)
+        tr_cmdq_set_open(io->q, 0);
+    rc = serve_commands(&L); /* taken before the close: answer them */
+    if (rc != TR_OK)
+        goto io_fail;
     uint64_t stop_seq = 0;
     rc = tr_jwriter_append(L.w, TR_EV_STOP, wall_now(), NULL, 0, &stop_seq);
     if (rc == TR_OK) /* everything of this run is on disk */
@@ -585,6 +732,10 @@ io_fail:
     tr_log(TR_LOG_ERROR, "journal", "%s", err);
     rc = TR_ERR_IO;
 done:
+    if (io && io->q)
+        tr_cmdq_set_open(io->q, 0);
+    if (L.view)
+        tr_view_set_ready(L.view, 0, st->finished);
     if (L.e) {
         const tr_portfolio *p = tr_engine_portfolio(L.e);
         st->equity = tr_portfolio_equity(p);
@@ -618,5 +769,6 @@ done:
     free(R.bars);
     free(L.outs);
     free(L.arena);
+    tr_commands_free(L.cmds);
     return rc;
 }

@@ -20,6 +20,8 @@
 #include <stdint.h>
 
 #include "engine/backtest.h"
+#include "engine/command.h"
+#include "engine/view.h"
 
 typedef struct tr_live_stats {
     uint64_t replayed_records; /* journal records checked at start */
@@ -32,6 +34,16 @@ typedef struct tr_live_stats {
     int finished;              /* the feed ran out (else: stopped) */
 } tr_live_stats;
 
+/* What a live run shares with the threads around it (all optional):
+ * commands come in through q between steps, the engine's state goes out
+ * through view, and with serve the run goes on after the feed ends,
+ * taking commands, until *stop. */
+typedef struct tr_live_io {
+    tr_cmdq *q;
+    tr_view *view;
+    int serve;
+} tr_live_io;
+
 /* Run cfg live until the feed ends or *stop becomes nonzero (set it from a
  * SIGINT/SIGTERM handler). Returns TR_OK after a clean stop (journal
  * committed and synced), TR_ERR_IO when the journal cannot be written
@@ -39,6 +51,7 @@ typedef struct tr_live_stats {
  * journal does not match this config or fails the replay check, or the
  * errors of loading data; err says what and where. */
 int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
-                tr_live_stats *st, char *err, size_t errlen);
+                const tr_live_io *io, tr_live_stats *st, char *err,
+                size_t errlen);
 
 #endif

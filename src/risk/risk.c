@@ -214,6 +214,16 @@ int tr_risk_halted(const tr_risk *r)
     return r->kill || r->dd_halt || (r->halt_day >= 0 && r->halt_day == r->day);
 }
 
+int tr_risk_kill_switch(const tr_risk *r)
+{
+    return r->kill;
+}
+
+const tr_risk_cfg *tr_risk_config(const tr_risk *r)
+{
+    return &r->cfg;
+}
+
 void tr_risk_position_closed(tr_risk *r, tr_sym sym)
 {
     if (sym < r->nsyms)

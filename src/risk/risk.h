@@ -145,5 +145,7 @@ void tr_risk_plan_signal(tr_risk *r, const tr_signal *sig,
 void tr_risk_position_closed(tr_risk *r, tr_sym sym);
 
 int tr_risk_halted(const tr_risk *r); /* any halt in force */
+int tr_risk_kill_switch(const tr_risk *r); /* the kill switch is on */
+const tr_risk_cfg *tr_risk_config(const tr_risk *r);
 
 #endif

@@ -183,6 +183,27 @@ size_t tr_ev_encode_control(tr_ev_buf *b, const tr_ev_control *c)
     size_t start = b->len;
     u16(b, c->kind);
     str(b, c->who, sizeof c->who);
+    if (c->kind == TR_CTL_HALT || c->kind == TR_CTL_RESUME)
+        return done(b, start); /* the original, short form */
+    str(b, c->ref, sizeof c->ref);
+    u32(b, c->sym);
+    u8(b, (uint8_t)c->action);
+    f64(b, c->confidence);
+    u8(b, (uint8_t)c->side);
+    u8(b, c->type);
+    u8(b, c->tif);
+    i64(b, c->qty);
+    i64(b, c->limit_price);
+    i64(b, c->stop_price);
+    i64(b, c->stop_loss);
+    i64(b, c->take_profit);
+    str(b, c->strategy, sizeof c->strategy);
+    str(b, c->reasons, sizeof c->reasons);
+    u64(b, c->id);
+    u8(b, (uint8_t)c->enabled);
+    u8(b, c->nparams);
+    for (unsigned i = 0; i < c->nparams && i < 16; i++)
+        f64(b, c->params[i]);
     return done(b, start);
 }
 
@@ -415,9 +436,44 @@ int tr_ev_decode_control(const uint8_t *p, size_t len, tr_ev_control *c)
     memset(c, 0, sizeof *c);
     c->kind = g16(&r);
     gstr(&r, c->who, sizeof c->who);
-    if (c->kind != TR_CTL_HALT && c->kind != TR_CTL_RESUME)
+    if (c->kind < TR_CTL_HALT || c->kind > TR_CTL_KIND_MAX)
+        return TR_ERR_DATA;
+    if (c->kind == TR_CTL_HALT || c->kind == TR_CTL_RESUME)
+        return finish(&r);
+    gstr(&r, c->ref, sizeof c->ref);
+    c->sym = g32(&r);
+    c->action = (int8_t)g8(&r);
+    c->confidence = gf64(&r);
+    c->side = (int8_t)g8(&r);
+    c->type = g8(&r);
+    c->tif = g8(&r);
+    c->qty = gi64(&r);
+    c->limit_price = gi64(&r);
+    c->stop_price = gi64(&r);
+    c->stop_loss = gi64(&r);
+    c->take_profit = gi64(&r);
+    gstr(&r, c->strategy, sizeof c->strategy);
+    gstr(&r, c->reasons, sizeof c->reasons);
+    c->id = g64(&r);
+    c->enabled = (int8_t)g8(&r);
+    c->nparams = g8(&r);
+    if (c->nparams > 16)
+        return TR_ERR_DATA;
+    for (unsigned i = 0; i < c->nparams; i++)
+        c->params[i] = gf64(&r);
+    if (!sign_ok(c->action) || !sign_ok(c->side) ||
+        c->type > TR_ORD_TRAILING_STOP || c->tif > TR_TIF_FOK ||
+        c->enabled < -1 || c->enabled > 1)
         return TR_ERR_DATA;
     return finish(&r);
+}
+
+const char *tr_control_kind_name(uint16_t kind)
+{
+    static const char *names[] = {"unknown", "halt",   "resume",
+                                  "signal",  "order",  "cancel",
+                                  "close",   "strategy"};
+    return kind <= TR_CTL_KIND_MAX ? names[kind] : "unknown";
 }
 
 int tr_ev_decode_timer(const uint8_t *p, size_t len, tr_ev_timer *t)
@@ -584,9 +640,10 @@ size_t tr_ev_to_json(uint64_t seq, tr_time time, uint16_t type,
     case TR_EV_CONTROL: {
         tr_ev_control c;
         if ((rc = tr_ev_decode_control(p, len, &c)) == TR_OK) {
-            jf(&w, ",\"control\":\"%s\"",
-               c.kind == TR_CTL_HALT ? "halt" : "resume");
+            jf(&w, ",\"control\":\"%s\"", tr_control_kind_name(c.kind));
             jstr(&w, "who", c.who);
+            if (c.ref[0])
+                jstr(&w, "ref", c.ref);
         }
         break;
     }

@@ -57,15 +57,47 @@ typedef struct tr_ev_signal {
     char detail[160];
 } tr_ev_signal;
 
+/* Controls are the inputs that come from people and programs rather than
+ * the market (the API, the CLI): journaled before the engine acts on them
+ * and replayed like bars. */
 typedef enum tr_control_kind {
-    TR_CTL_HALT = 1,
-    TR_CTL_RESUME = 2,
+    TR_CTL_HALT = 1,     /* the kill switch on */
+    TR_CTL_RESUME = 2,   /* the kill switch off, halts cleared */
+    TR_CTL_SIGNAL = 3,   /* an external TradingSignal */
+    TR_CTL_ORDER = 4,    /* an order placed by hand (through risk) */
+    TR_CTL_CANCEL = 5,   /* cancel order id (0: every open order) */
+    TR_CTL_CLOSE = 6,    /* close the position of sym */
+    TR_CTL_STRATEGY = 7, /* enable / disable / new parameters */
+    TR_CTL_KIND_MAX = 7
 } tr_control_kind;
 
 typedef struct tr_ev_control {
-    uint16_t kind;  /* tr_control_kind */
-    char who[32];   /* "api:alice", "cli" */
+    uint16_t kind;       /* tr_control_kind */
+    char who[32];        /* "api:alice", "cli" */
+    char ref[48];        /* the client's signal or order id, or "" */
+    tr_sym sym;          /* SIGNAL, ORDER, CLOSE */
+    /* SIGNAL: action (+1 buy, -1 sell, 0 hold), confidence, strategy (the
+     * signal's strategy_id) and reasons (its metadata). ORDER: side, type,
+     * tif. Both: qty (0 = risk sizes it), limit_price (SIGNAL: the
+     * price_target, a limit entry), stop_price (ORDER stop and stop-limit),
+     * stop_loss and take_profit (bracket legs; 0 = none). */
+    int8_t action;
+    double confidence;
+    int8_t side;         /* tr_side */
+    uint8_t type;        /* tr_order_type */
+    uint8_t tif;         /* tr_tif */
+    tr_fx qty, limit_price, stop_price, stop_loss, take_profit;
+    char strategy[24];
+    char reasons[160];
+    uint64_t id;         /* CANCEL */
+    int8_t enabled;      /* STRATEGY: 1 enable, 0 disable, -1 unchanged */
+    uint8_t nparams;     /* STRATEGY: new parameters (0: unchanged) */
+    double params[16];
 } tr_ev_control;
+
+/* "halt", "resume", "signal", "order", "cancel", "close", "strategy", or
+ * "unknown". */
+const char *tr_control_kind_name(uint16_t kind);
 
 typedef struct tr_ev_timer {
     uint8_t kind; /* tr_timer_kind: 1 session close, 2 session open */

@@ -36,7 +36,15 @@ struct tr_jwriter {
     uint64_t written_seq, durable_seq;
     uint64_t sync_wanted;  /* a waiter needs records up to here durable */
     int closing, failed, started;
+    tr_jwriter_progress_fn progress;
+    void *progress_ctx;
 };
+
+static void report(tr_jwriter *w)
+{
+    if (w->progress)
+        w->progress(w->progress_ctx, w->written_seq, w->failed);
+}
 
 static uint64_t now_ms(void)
 {
@@ -63,6 +71,7 @@ static void *writer_main(void *arg)
             pthread_mutex_lock(&w->mu);
             if (src != TR_OK) {
                 w->failed = 1;
+                report(w);
                 pthread_cond_broadcast(&w->done);
                 break;
             }
@@ -91,6 +100,7 @@ static void *writer_main(void *arg)
             uint8_t *p = realloc(rest.p, remain);
             if (!p) {
                 w->failed = 1;
+                report(w);
                 pthread_cond_broadcast(&w->done);
                 break;
             }
@@ -120,11 +130,13 @@ static void *writer_main(void *arg)
         pthread_mutex_lock(&w->mu);
         if (rc != TR_OK) {
             w->failed = 1;
+            report(w);
             pthread_cond_broadcast(&w->done);
             break;
         }
         w->written_seq = upto;
         w->durable_seq = tr_journal_durable_seq(w->j);
+        report(w);
         pthread_cond_broadcast(&w->done);
     }
     pthread_mutex_unlock(&w->mu);
@@ -225,6 +237,16 @@ uint64_t tr_jwriter_written_seq(tr_jwriter *w)
     uint64_t s = w->written_seq;
     pthread_mutex_unlock(&w->mu);
     return s;
+}
+
+void tr_jwriter_on_progress(tr_jwriter *w, tr_jwriter_progress_fn fn,
+                            void *ctx)
+{
+    pthread_mutex_lock(&w->mu);
+    w->progress = fn;
+    w->progress_ctx = ctx;
+    report(w);
+    pthread_mutex_unlock(&w->mu);
 }
 
 int tr_jwriter_wait_durable(tr_jwriter *w, uint64_t seq)

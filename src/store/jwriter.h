@@ -47,6 +47,14 @@ int tr_jwriter_failed(tr_jwriter *w);
 uint64_t tr_jwriter_durable_seq(tr_jwriter *w);
 uint64_t tr_jwriter_written_seq(tr_jwriter *w);
 
+/* A function the writer thread calls after each group it wrote (seq: the
+ * last record written) and once when it fails (failed = 1). It runs with
+ * the writer's lock held: keep it short and never call back into w. Set it
+ * before the first append. */
+typedef void (*tr_jwriter_progress_fn)(void *ctx, uint64_t seq, int failed);
+void tr_jwriter_on_progress(tr_jwriter *w, tr_jwriter_progress_fn fn,
+                            void *ctx);
+
 /* Wait until record seq is durable (or the writer failed: TR_ERR_IO). */
 int tr_jwriter_wait_durable(tr_jwriter *w, uint64_t seq);
 

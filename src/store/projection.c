@@ -1207,7 +1207,7 @@ static int apply_control(tr_proj *p, const tr_record *r)
     bnd b = bind_start(p, S_CONTROL);
     b_int(&b, (int64_t)r->seq);
     b_time(&b, r->time);
-    b_text(&b, c.kind == TR_CTL_HALT ? "halt" : "resume");
+    b_text(&b, tr_control_kind_name(c.kind));
     b_text(&b, c.who);
     return b_exec(&b, "inserting a control event");
 }

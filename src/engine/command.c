@@ -1,0 +1,382 @@
+/* command.c: carrying out controls, and the command queue (see command.h). */
+#include "engine/command.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/err.h"
+
+/* ---- remembered answers, by reference --------------------------------------- */
+
+typedef struct seen_entry {
+    char ref[52]; /* kind letter + ':' + the client's reference */
+    tr_cmd_answer ans;
+    int used;
+} seen_entry;
+
+struct tr_commands {
+    seen_entry *v;
+    size_t cap, n; /* open addressing, load <= 1/2 */
+};
+
+tr_commands *tr_commands_new(void)
+{
+    tr_commands *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->cap = 1024;
+    c->v = calloc(c->cap, sizeof *c->v);
+    if (!c->v) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void tr_commands_free(tr_commands *c)
+{
+    if (!c)
+        return;
+    free(c->v);
+    free(c);
+}
+
+static uint64_t hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+/* The key of ctl's reference ("" when it has none): signals and orders
+ * have separate name spaces. */
+static void ref_key(const tr_ev_control *ctl, char key[52])
+{
+    key[0] = '\0';
+    if (!ctl->ref[0] || (ctl->kind != TR_CTL_SIGNAL && ctl->kind != TR_CTL_ORDER))
+        return;
+    key[0] = ctl->kind == TR_CTL_SIGNAL ? 's' : 'o';
+    key[1] = ':';
+    memcpy(key + 2, ctl->ref, 48);
+    key[51] = '\0';
+}
+
+static seen_entry *slot(const tr_commands *c, const char *key)
+{
+    size_t i = (size_t)hash(key) & (c->cap - 1);
+    while (c->v[i].used && strcmp(c->v[i].ref, key) != 0)
+        i = (i + 1) & (c->cap - 1);
+    return &c->v[i];
+}
+
+int tr_commands_seen(const tr_commands *c, const tr_ev_control *ctl,
+                     tr_cmd_answer *out)
+{
+    char key[52];
+    ref_key(ctl, key);
+    if (!key[0])
+        return 0;
+    const seen_entry *s = slot(c, key);
+    if (!s->used)
+        return 0;
+    *out = s->ans;
+    out->duplicate = 1;
+    return 1;
+}
+
+static int remember(tr_commands *c, const char *key, const tr_cmd_answer *a)
+{
+    if ((c->n + 1) * 2 > c->cap) {
+        size_t cap = c->cap * 2;
+        seen_entry *old = c->v, *nv = calloc(cap, sizeof *nv);
+        if (!nv)
+            return TR_ERR_NOMEM;
+        size_t ocap = c->cap;
+        c->v = nv;
+        c->cap = cap;
+        for (size_t i = 0; i < ocap; i++)
+            if (old[i].used)
+                *slot(c, old[i].ref) = old[i];
+        free(old);
+    }
+    seen_entry *s = slot(c, key);
+    if (!s->used) {
+        s->used = 1;
+        memcpy(s->ref, key, sizeof s->ref);
+        c->n++;
+    }
+    s->ans = *a;
+    return TR_OK;
+}
+
+int tr_commands_run(tr_commands *c, tr_engine *e, const tr_ev_control *ctl,
+                    tr_cmd_answer *out)
+{
+    memset(out, 0, sizeof *out);
+    int rc = TR_OK;
+    switch ((tr_control_kind)ctl->kind) {
+    case TR_CTL_HALT:
+    case TR_CTL_RESUME:
+        tr_engine_halt(e, ctl->kind == TR_CTL_HALT);
+        break;
+    case TR_CTL_SIGNAL: {
+        tr_signal s;
+        memset(&s, 0, sizeof s);
+        s.sym = ctl->sym;
+        s.action = (tr_action)ctl->action;
+        s.confidence = ctl->confidence;
+        s.qty = ctl->qty;
+        s.stop = ctl->stop_loss;
+        s.take_profit = ctl->take_profit;
+        memcpy(s.strategy, ctl->strategy, sizeof s.strategy);
+        memcpy(s.reasons, ctl->reasons, sizeof s.reasons);
+        rc = tr_engine_signal(e, &s, ctl->limit_price, &out->a);
+        if (rc == TR_ERR_INVALID) {
+            out->status = TR_CMD_REFUSED;
+            rc = TR_OK;
+        } else if (!out->a.executed) {
+            out->status = TR_CMD_REFUSED;
+        }
+        break;
+    }
+    case TR_CTL_ORDER: {
+        tr_order o;
+        memset(&o, 0, sizeof o);
+        o.sym = ctl->sym;
+        o.side = ctl->side > 0 ? TR_BUY : TR_SELL;
+        o.type = (tr_order_type)ctl->type;
+        o.tif = (tr_tif)ctl->tif;
+        o.qty = ctl->qty;
+        o.limit_price = ctl->limit_price;
+        o.stop_price = ctl->stop_price;
+        memcpy(o.strategy, ctl->strategy, sizeof o.strategy);
+        rc = tr_engine_order(e, &o, ctl->stop_loss, ctl->take_profit,
+                             &out->a);
+        if (rc == TR_ERR_INVALID) {
+            out->status = TR_CMD_REFUSED;
+            rc = TR_OK;
+        } else if (!out->a.executed) {
+            out->status = TR_CMD_REFUSED;
+        }
+        break;
+    }
+    case TR_CTL_CANCEL:
+        rc = tr_engine_cancel(e, ctl->id);
+        if (rc == TR_ERR_NOT_FOUND) {
+            out->status = TR_CMD_NOT_FOUND;
+            rc = TR_OK;
+        }
+        break;
+    case TR_CTL_CLOSE:
+        rc = tr_engine_close(e, ctl->sym, &out->a);
+        if (rc == TR_ERR_NOT_FOUND) {
+            out->status = TR_CMD_NOT_FOUND;
+            rc = TR_OK;
+        }
+        break;
+    case TR_CTL_STRATEGY:
+        if (ctl->nparams) {
+            char err[160];
+            if (tr_engine_strategy_params(e, ctl->params, err, sizeof err) !=
+                TR_OK) {
+                out->status = TR_CMD_REFUSED;
+                snprintf(out->a.detail, sizeof out->a.detail, "%s", err);
+                break;
+            }
+        }
+        if (ctl->enabled >= 0)
+            tr_engine_strategy_enable(e, ctl->enabled);
+        break;
+    default:
+        out->status = TR_CMD_REFUSED;
+        snprintf(out->a.detail, sizeof out->a.detail, "unknown control");
+    }
+    char key[52];
+    ref_key(ctl, key);
+    if (rc == TR_OK && key[0])
+        rc = remember(c, key, out);
+    return rc;
+}
+
+/* ---- the queue ------------------------------------------------------------------ */
+
+struct tr_cmdq {
+    pthread_mutex_t mu;
+    pthread_cond_t work;  /* engine: commands wait */
+    pthread_cond_t done;  /* callers: progress */
+    tr_cmd **ring;
+    size_t cap, head, n;
+    uint64_t written;     /* journal records written so far */
+    int failed, open;
+    int pending;          /* n, readable without the lock (a hint) */
+};
+
+tr_cmdq *tr_cmdq_new(size_t cap)
+{
+    tr_cmdq *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
+    q->cap = cap ? cap : 1024;
+    q->ring = calloc(q->cap, sizeof *q->ring);
+    if (!q->ring) {
+        free(q);
+        return NULL;
+    }
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&q->work, &ca);
+    pthread_cond_init(&q->done, &ca);
+    pthread_condattr_destroy(&ca);
+    return q;
+}
+
+void tr_cmdq_free(tr_cmdq *q)
+{
+    if (!q)
+        return;
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->work);
+    pthread_cond_destroy(&q->done);
+    free(q->ring);
+    free(q);
+}
+
+static struct timespec deadline(int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    return ts;
+}
+
+int tr_cmdq_call(tr_cmdq *q, tr_cmd *c, int timeout_ms)
+{
+    memset(&c->ans, 0, sizeof c->ans);
+    c->done = 0;
+    c->seq = 0;
+    struct timespec until = deadline(timeout_ms);
+    pthread_mutex_lock(&q->mu);
+    if (!q->open || q->failed) {
+        pthread_mutex_unlock(&q->mu);
+        c->ans.status = TR_CMD_UNAVAILABLE;
+        return TR_ERR_IO;
+    }
+    if (q->n == q->cap) {
+        pthread_mutex_unlock(&q->mu);
+        c->ans.status = TR_CMD_UNAVAILABLE;
+        return TR_ERR_FULL;
+    }
+    q->ring[(q->head + q->n) % q->cap] = c;
+    q->n++;
+    __atomic_store_n(&q->pending, 1, __ATOMIC_RELEASE);
+    pthread_cond_signal(&q->work);
+    int rc = TR_OK;
+    /* Carried out, then its records written. */
+    while (!(c->done && (q->written >= c->seq || q->failed))) {
+        if (!q->open && !c->done) {
+            rc = TR_ERR_IO;
+            break;
+        }
+        if (pthread_cond_timedwait(&q->done, &q->mu, &until) == ETIMEDOUT) {
+            rc = TR_ERR_IO;
+            break;
+        }
+    }
+    if (rc == TR_OK && q->failed && q->written < c->seq)
+        rc = TR_ERR_IO;
+    if (rc != TR_OK && !c->done) {
+        /* Still waiting in the ring: take it out, the engine never sees it.
+         * Already taken: the engine completes every command it takes, and
+         * c's memory is the caller's, so wait for that. */
+        int found = 0;
+        for (size_t i = 0; i < q->n && !found; i++) {
+            if (q->ring[(q->head + i) % q->cap] != c)
+                continue;
+            found = 1;
+            for (size_t j = i; j + 1 < q->n; j++)
+                q->ring[(q->head + j) % q->cap] =
+                    q->ring[(q->head + j + 1) % q->cap];
+            q->n--;
+        }
+        while (!found && !c->done)
+            pthread_cond_wait(&q->done, &q->mu);
+    }
+    pthread_mutex_unlock(&q->mu);
+    if (rc != TR_OK)
+        c->ans.status = TR_CMD_UNAVAILABLE;
+    return rc;
+}
+
+size_t tr_cmdq_take(tr_cmdq *q, tr_cmd **out, size_t max)
+{
+    if (!__atomic_load_n(&q->pending, __ATOMIC_ACQUIRE))
+        return 0;
+    pthread_mutex_lock(&q->mu);
+    size_t k = 0;
+    while (k < max && q->n) {
+        out[k++] = q->ring[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->n--;
+    }
+    if (!q->n)
+        __atomic_store_n(&q->pending, 0, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&q->mu);
+    return k;
+}
+
+int tr_cmdq_pending(tr_cmdq *q)
+{
+    return __atomic_load_n(&q->pending, __ATOMIC_ACQUIRE);
+}
+
+void tr_cmdq_wait(tr_cmdq *q, int ms)
+{
+    if (ms <= 0)
+        return;
+    struct timespec until = deadline(ms);
+    pthread_mutex_lock(&q->mu);
+    while (!q->n)
+        if (pthread_cond_timedwait(&q->work, &q->mu, &until) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock(&q->mu);
+}
+
+void tr_cmdq_complete(tr_cmdq *q, tr_cmd *c, uint64_t seq)
+{
+    pthread_mutex_lock(&q->mu);
+    c->seq = seq;
+    c->done = 1;
+    pthread_cond_broadcast(&q->done);
+    pthread_mutex_unlock(&q->mu);
+}
+
+void tr_cmdq_journal_progress(tr_cmdq *q, uint64_t seq, int failed)
+{
+    pthread_mutex_lock(&q->mu);
+    if (seq > q->written)
+        q->written = seq;
+    if (failed)
+        q->failed = 1;
+    pthread_cond_broadcast(&q->done);
+    pthread_mutex_unlock(&q->mu);
+}
+
+void tr_cmdq_set_open(tr_cmdq *q, int open)
+{
+    pthread_mutex_lock(&q->mu);
+    q->open = open;
+    pthread_cond_broadcast(&q->done);
+    pthread_mutex_unlock(&q->mu);
+}
