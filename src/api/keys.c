@@ -231,7 +231,8 @@ static int load(tr_keys *ks, char *err, size_t errlen)
         "SELECT id, name, role, hash, created_at, coalesce(last_used_at, 0),"
         " coalesce(revoked_at, 0) FROM keys",
         -1, &s, NULL);
-    while (src == SQLITE_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+    for (; src == SQLITE_OK && (src = sqlite3_step(s)) == SQLITE_ROW;
+         src = SQLITE_OK) {
         if (nv.n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             entry *e = realloc(nv.e, ncap * sizeof *e);
@@ -725,7 +726,8 @@ int tr_keys_list(tr_keys *ks, tr_key_info **out, size_t *n, char *err,
                                  "SELECT " INFO_COLUMNS " FROM keys ORDER "
                                  "BY created_at, id",
                                  -1, &s, NULL);
-    while (src == SQLITE_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+    for (; src == SQLITE_OK && (src = sqlite3_step(s)) == SQLITE_ROW;
+         src = SQLITE_OK) {
         if (len == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             tr_key_info *nv = realloc(v, ncap * sizeof *nv);
@@ -771,13 +773,16 @@ int tr_keys_revoke(tr_keys *ks, const char *id_or_name, tr_time now,
             -1, &s, NULL);
         if (src == SQLITE_OK)
             src = sqlite3_bind_text(s, 1, x, -1, SQLITE_STATIC);
-        while (src == SQLITE_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+        /* LIMIT 3: the loop stops at 3 rows */
+        while (src == SQLITE_OK && nrows < 3 &&
+               (src = sqlite3_step(s)) == SQLITE_ROW) {
             read_info(s, &rows[nrows]);
             is_id[nrows] = !strcmp(rows[nrows].id, x);
             nrows++;
-            if (nrows == 3)
-                src = SQLITE_DONE;
+            src = SQLITE_OK;
         }
+        if (src == SQLITE_OK)
+            src = SQLITE_DONE;
         if (src != SQLITE_DONE)
             rc = sql_err(ks, src, "finding the key", err, errlen);
         sqlite3_finalize(s);
@@ -798,7 +803,8 @@ int tr_keys_revoke(tr_keys *ks, const char *id_or_name, tr_time now,
     } else if (rc == TR_OK && target < 0 && nrows) {
         int k = 0; /* the id's key, else the last revoked of the name */
         char when[TR_TIME_STRLEN];
-        tr_time_format(rows[k].revoked_at, when, sizeof when);
+        tr_time_format(rows[k].revoked_at - rows[k].revoked_at % TR_NS_PER_SEC,
+                       when, sizeof when);
         set_err(err, errlen, "key %s%s%s%s was already revoked at %s",
                 rows[k].id, rows[k].name[0] ? " ('" : "", rows[k].name,
                 rows[k].name[0] ? "')" : "", when);
