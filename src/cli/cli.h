@@ -14,6 +14,7 @@ int tr_cli_journal(int argc, char **argv);    /* journal inspect|verify|tail */
 int tr_cli_run(int argc, char **argv);        /* run -c CONFIG */
 int tr_cli_db(int argc, char **argv);         /* db migrate|rebuild */
 int tr_cli_status(int argc, char **argv);     /* status -c CONFIG */
+int tr_cli_keys(int argc, char **argv);       /* keys create|list|revoke */
 
 /* Print "trader: <message>\n" to stderr (printf-style). */
 void tr_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

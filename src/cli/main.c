@@ -23,6 +23,7 @@ static const command commands[] = {
     {"journal", tr_cli_journal, "inspect, verify or tail an event journal"},
     {"db", tr_cli_db, "migrate or rebuild the SQLite database of a run"},
     {"status", tr_cli_status, "positions, orders, P&L and halts of a run"},
+    {"keys", tr_cli_keys, "create, list or revoke API keys"},
 };
 
 void tr_cli_error(const char *fmt, ...)
