@@ -45,7 +45,8 @@ if(NOT CMAKE_SCRIPT_MODE_FILE)
   foreach(pair
       "tr_report_chart_js=${TR_REPORT_CHART_JS}"
       "tr_report_page_js=${CMAKE_SOURCE_DIR}/src/report/html_page.js"
-      "tr_report_page_css=${CMAKE_SOURCE_DIR}/src/report/html_page.css")
+      "tr_report_page_css=${CMAKE_SOURCE_DIR}/src/report/html_page.css"
+      "tr_openapi_json=${CMAKE_SOURCE_DIR}/src/api/openapi.json")
     string(FIND "${pair}" "=" eq)
     string(SUBSTRING "${pair}" 0 ${eq} tr_name)
     math(EXPR eq "${eq} + 1")

@@ -16,6 +16,9 @@ int tr_cli_db(int argc, char **argv);         /* db migrate|rebuild */
 int tr_cli_status(int argc, char **argv);     /* status -c CONFIG */
 int tr_cli_keys(int argc, char **argv);       /* keys create|list|revoke */
 
+/* "0.1.0" */
+const char *tr_cli_version(void);
+
 /* Print "trader: <message>\n" to stderr (printf-style). */
 void tr_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -26,6 +26,11 @@ static const command commands[] = {
     {"keys", tr_cli_keys, "create, list or revoke API keys"},
 };
 
+const char *tr_cli_version(void)
+{
+    return TRADER_VERSION;
+}
+
 void tr_cli_error(const char *fmt, ...)
 {
     va_list ap;

@@ -1,6 +1,7 @@
 /* log.c: readable lines on a terminal, JSON lines elsewhere (see log.h). */
 #include "core/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,20 @@
 static tr_log_level min_level = TR_LOG_INFO;
 static tr_log_format log_format = TR_LOG_AUTO;
 static int log_fd = 2;
+
+static pthread_mutex_t hook_mu = PTHREAD_MUTEX_INITIALIZER;
+static tr_log_hook hook_fn;
+static void *hook_ctx;
+static int hook_set; /* read without the lock first: no cost without hook */
+
+void tr_log_set_hook(tr_log_hook fn, void *ctx)
+{
+    pthread_mutex_lock(&hook_mu);
+    hook_fn = fn;
+    hook_ctx = ctx;
+    __atomic_store_n(&hook_set, fn != NULL, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&hook_mu);
+}
 
 void tr_log_setup(tr_log_level min, tr_log_format format)
 {
@@ -99,4 +114,10 @@ void tr_log(tr_log_level level, const char *component, const char *fmt, ...)
     }
     ssize_t rc = write(log_fd, line, n);
     (void)rc; /* nowhere left to report a failed log write */
+    if (__atomic_load_n(&hook_set, __ATOMIC_ACQUIRE)) {
+        pthread_mutex_lock(&hook_mu);
+        if (hook_fn)
+            hook_fn(hook_ctx, level, component, msg);
+        pthread_mutex_unlock(&hook_mu);
+    }
 }

@@ -30,6 +30,13 @@ void tr_log_setup(tr_log_level min, tr_log_format format);
 /* Send records to file descriptor fd instead of stderr (tests use a pipe). */
 void tr_log_set_fd(int fd);
 
+/* Also hand every record that passes the level to fn (the live API's log
+ * channel), with a lock held: fn must be short and must not log. NULL
+ * removes it; after this returns no call of the old hook is running. */
+typedef void (*tr_log_hook)(void *ctx, tr_log_level level,
+                            const char *component, const char *msg);
+void tr_log_set_hook(tr_log_hook fn, void *ctx);
+
 /* Parse "debug", "info", "warn", "error" (any case). -1 when unknown. */
 int tr_log_level_parse(const char *s);
 

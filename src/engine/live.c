@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/metrics.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "engine/merge.h"
@@ -35,6 +36,12 @@ typedef struct live {
     tr_view *view;      /* io->view, or NULL */
     tr_commands *cmds;  /* answers by client reference */
     uint64_t last_seq;  /* the last record appended */
+    /* Metrics (NULL handles when off): looked up once, bumped per event. */
+    tr_metric_series *m_events[TR_EV_TYPE_MAX + 1];
+    tr_metric_series *m_orders[TR_ORD_REPLACED + 1];
+    tr_metric_series *m_reject[TR_RISK_REASON_COUNT];
+    tr_metric_series *m_bar_to_order;
+    int64_t step_start_ns; /* when the step's bars came in; 0: measured */
     tr_journal *j;      /* recovery writes directly ... */
     tr_jwriter *w;      /* ... trading through the writer thread */
     tr_engine *e;
@@ -46,6 +53,33 @@ typedef struct live {
     size_t arena_len, arena_cap;
     int nomem;
 } live;
+
+static int64_t mono_ns(void) /* metrics only */
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Look the metric series up once (nothing when io has no metrics). */
+static void metrics_init(live *L)
+{
+    tr_metrics *m = L->io ? L->io->metrics : NULL;
+    if (!m)
+        return;
+    for (unsigned t = 1; t <= TR_EV_TYPE_MAX; t++)
+        L->m_events[t] = tr_metrics_get(m, TR_M_EVENTS_TOTAL,
+                                        tr_event_type_name((uint16_t)t), NULL);
+    for (unsigned s = 0; s <= TR_ORD_REPLACED; s++)
+        L->m_orders[s] = tr_metrics_get(
+            m, TR_M_ORDERS_TOTAL, tr_order_status_name((tr_order_status)s),
+            NULL);
+    for (unsigned r = 1; r < TR_RISK_REASON_COUNT; r++)
+        L->m_reject[r] = tr_metrics_get(m, TR_M_REJECTIONS_TOTAL,
+                                        tr_risk_reason_name((tr_risk_reason)r),
+                                        NULL);
+    L->m_bar_to_order = tr_metrics_get(m, TR_M_BAR_TO_ORDER, NULL, NULL);
+}
 
 static uint64_t now_ms(void)
 {
@@ -99,6 +133,8 @@ static void on_signal(void *ctx, const tr_signal *sig, const tr_risk_plan *p)
     live *L = ctx;
     if (p->reason == TR_RISK_NOTHING_TO_DO)
         return;
+    if (p->reason != TR_RISK_OK && p->reason < TR_RISK_REASON_COUNT)
+        tr_metric_inc(L->m_reject[p->reason]);
     tr_ev_signal e;
     memset(&e, 0, sizeof e);
     e.sig = *sig;
@@ -117,6 +153,12 @@ static void on_order(void *ctx, const tr_order *o)
         keep(L, TR_EV_ORDER, L->now, &b, tr_ev_encode_order(&b, o));
     if (L->view)
         tr_view_order(L->view, o);
+    if ((unsigned)o->status <= TR_ORD_REPLACED)
+        tr_metric_inc(L->m_orders[o->status]);
+    if (L->step_start_ns && o->status == TR_ORD_ACCEPTED) {
+        tr_metric_observe_ns(L->m_bar_to_order, mono_ns() - L->step_start_ns);
+        L->step_start_ns = 0; /* the first order of the step */
+    }
 }
 
 static void on_fill(void *ctx, const tr_fill *f)
@@ -160,6 +202,8 @@ static void clear_outs(live *L)
 static int jappend(live *L, uint16_t type, tr_time t, const void *p,
                    uint32_t len)
 {
+    if (type <= TR_EV_TYPE_MAX)
+        tr_metric_inc(L->m_events[type]);
     return L->w ? tr_jwriter_append(L->w, type, t, p, len, &L->last_seq)
                 : tr_journal_append(L->j, type, t, p, len, &L->last_seq);
 }
@@ -546,6 +590,7 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     L.io = io;
     L.view = io ? io->view : NULL;
     L.cmds = tr_commands_new();
+    metrics_init(&L);
     replay R;
     memset(&R, 0, sizeof R);
     tr_bars *bars = calloc(n, sizeof *bars);
@@ -666,6 +711,8 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
         }
         last_t = t;
         L.now = t;
+        if (L.m_bar_to_order)
+            L.step_start_ns = mono_ns();
         size_t from = L.nouts;
         if (rc == TR_OK)
             rc = append_bars(&L, t, R.syms, R.bars, k);
@@ -677,6 +724,7 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
             }
             rc = L.nomem ? TR_ERR_NOMEM : append_outs(&L, from);
         }
+        L.step_start_ns = 0;
         tr_jwriter_flush(L.w); /* the step is one group */
         if (rc == TR_OK && tr_jwriter_failed(L.w))
             rc = TR_ERR_IO;

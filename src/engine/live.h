@@ -41,6 +41,7 @@ typedef struct tr_live_stats {
 typedef struct tr_live_io {
     tr_cmdq *q;
     tr_view *view;
+    struct tr_metrics *metrics; /* counters and latencies, or NULL */
     int serve;
 } tr_live_io;
 
