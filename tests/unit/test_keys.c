@@ -88,7 +88,8 @@ static int verify(tr_keys *ks, const char *key, tr_time now, tr_key_info *k,
     return tr_keys_verify(ks, key, strlen(key), now, k, reason);
 }
 
-/* ---- files ---------------------------------------------------------------- */
+/* ---- files ----------------------------------------------------------------
+ */
 
 static void test_files(void)
 {
@@ -148,11 +149,9 @@ static void test_files(void)
 
 static int is_key(const char *k)
 {
-    if (strlen(k) != TR_KEY_LEN || strncmp(k, "trk_", 4) != 0)
-        return 0;
+    if (strlen(k) != TR_KEY_LEN || strncmp(k, "trk_", 4) != 0) return 0;
     for (const char *c = k + 4; *c; c++)
-        if (!strchr("0123456789abcdef", *c))
-            return 0;
+        if (!strchr("0123456789abcdef", *c)) return 0;
     return 1;
 }
 
@@ -164,8 +163,8 @@ static void test_create_verify(void)
     tr_key_info iv, it, ia, got;
     char err[512];
     const char *reason;
-    CHECK_EQ_I64(tr_keys_create(ks, TR_ROLE_VIEWER, "grafana", T0, kv, &iv,
-                                err, sizeof err),
+    CHECK_EQ_I64(tr_keys_create(ks, TR_ROLE_VIEWER, "grafana", T0, kv, &iv, err,
+                                sizeof err),
                  TR_OK);
     CHECK_EQ_I64(tr_keys_create(ks, TR_ROLE_TRADER, "signals bot", T0 + 1, kt,
                                 &it, err, sizeof err),
@@ -210,8 +209,7 @@ static void test_create_verify(void)
     /* not keys at all */
     memcpy(bad, kt, sizeof bad);
     for (char *c = bad + 4; *c; c++)
-        if (*c >= 'a' && *c <= 'f')
-            *c = (char)(*c - 'a' + 'A');
+        if (*c >= 'a' && *c <= 'f') *c = (char)(*c - 'a' + 'A');
     reason = NULL;
     CHECK_EQ_I64(verify(ks, bad, T0 + MS, &got, &reason), TR_ERR_INVALID);
     CHECK(reason != NULL);
@@ -232,20 +230,20 @@ static void test_create_verify(void)
     CHECK_EQ_I64(tr_keys_create(ks, TR_ROLE_VIEWER, "bad\nname", T0, k2, NULL,
                                 err, sizeof err),
                  TR_ERR_INVALID);
-    CHECK_EQ_I64(tr_keys_create(ks, (tr_role)0, "x", T0, k2, NULL, err,
-                                sizeof err),
-                 TR_ERR_INVALID);
-    CHECK_EQ_I64(tr_keys_create(ks, (tr_role)4, "x", T0, k2, NULL, err,
-                                sizeof err),
-                 TR_ERR_INVALID);
+    CHECK_EQ_I64(
+        tr_keys_create(ks, (tr_role)0, "x", T0, k2, NULL, err, sizeof err),
+        TR_ERR_INVALID);
+    CHECK_EQ_I64(
+        tr_keys_create(ks, (tr_role)4, "x", T0, k2, NULL, err, sizeof err),
+        TR_ERR_INVALID);
     /* a second nameless key is fine */
-    CHECK_EQ_I64(tr_keys_create(ks, TR_ROLE_VIEWER, "", T0, k2, NULL, err,
-                                sizeof err),
-                 TR_OK);
+    CHECK_EQ_I64(
+        tr_keys_create(ks, TR_ROLE_VIEWER, "", T0, k2, NULL, err, sizeof err),
+        TR_OK);
     CHECK_EQ_I64(tr_keys_revoke(ks, "grafana", T0 + 5, NULL, err, sizeof err),
                  TR_OK);
-    CHECK_EQ_I64(tr_keys_create(ks, TR_ROLE_VIEWER, "grafana", T0 + 6, k2,
-                                &got, err, sizeof err),
+    CHECK_EQ_I64(tr_keys_create(ks, TR_ROLE_VIEWER, "grafana", T0 + 6, k2, &got,
+                                err, sizeof err),
                  TR_OK);
     CHECK_EQ_I64(verify(ks, k2, T0 + 7, NULL, NULL), TR_OK);
     CHECK_EQ_I64(verify(ks, kv, T0 + 7, NULL, NULL), TR_ERR_NOT_FOUND);
@@ -259,8 +257,7 @@ static char *slurp(const char *path, size_t *n)
 {
     FILE *f = fopen(path, "rb");
     *n = 0;
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     char *buf = NULL;
     size_t cap = 0;
     for (;;) {
@@ -269,16 +266,14 @@ static char *slurp(const char *path, size_t *n)
             buf = realloc(buf, cap);
         }
         size_t r = fread(buf + *n, 1, cap - *n, f);
-        if (!r)
-            break;
+        if (!r) break;
         *n += r;
     }
     fclose(f);
     return buf;
 }
 
-static int contains(const char *hay, size_t n, const void *needle,
-                    size_t len)
+static int contains(const char *hay, size_t n, const void *needle, size_t len)
 {
     for (size_t i = 0; i + len <= n; i++)
         if (hay[i] == *(const char *)needle && !memcmp(hay + i, needle, len))
@@ -295,8 +290,7 @@ static int on_disk(const char *db, const void *needle, size_t len)
         snprintf(path, sizeof path, "%s%s", db, i ? "-wal" : "");
         size_t n;
         char *b = slurp(path, &n);
-        if (b && contains(b, n, needle, len))
-            found++;
+        if (b && contains(b, n, needle, len)) found++;
         free(b);
     }
     return found;
@@ -308,8 +302,8 @@ static void test_no_plaintext(void)
     tr_keys *ks = open_ok(p, 1);
     char key[TR_KEY_LEN + 1], err[256];
     tr_key_info info;
-    CHECK_EQ_I64(tr_keys_create(ks, TR_ROLE_TRADER, "bot", T0, key, &info,
-                                err, sizeof err),
+    CHECK_EQ_I64(tr_keys_create(ks, TR_ROLE_TRADER, "bot", T0, key, &info, err,
+                                sizeof err),
                  TR_OK);
     uint8_t hash[TR_SHA256_LEN], raw[TR_KEY_RANDOM];
     tr_sha256(key, TR_KEY_LEN, hash);
@@ -325,12 +319,11 @@ static void test_no_plaintext(void)
         CHECK_MSG(on_disk(p, info.id, 8) >= 1, "closed %d", closed);
         /* ... the key is not, in any form */
         CHECK_MSG(on_disk(p, key, TR_KEY_LEN) == 0, "closed %d", closed);
-        CHECK_MSG(on_disk(p, secret_hex, strlen(secret_hex)) == 0,
-                  "closed %d", closed);
+        CHECK_MSG(on_disk(p, secret_hex, strlen(secret_hex)) == 0, "closed %d",
+                  closed);
         CHECK_MSG(on_disk(p, raw + 4, sizeof raw - 4) == 0, "closed %d",
                   closed);
-        if (!closed)
-            tr_keys_close(ks);
+        if (!closed) tr_keys_close(ks);
     }
     free(p);
 }
@@ -367,21 +360,19 @@ static void test_list_revoke(void)
     /* by name, then by id */
     const char *reason = NULL;
     CHECK_EQ_I64(verify(ks, k[1], T0 + 10 * MS, NULL, NULL), TR_OK);
-    CHECK_EQ_I64(tr_keys_revoke(ks, "beta", T0 + 20 * MS, &got, err,
-                                sizeof err),
-                 TR_OK);
+    CHECK_EQ_I64(
+        tr_keys_revoke(ks, "beta", T0 + 20 * MS, &got, err, sizeof err), TR_OK);
     CHECK_STR(got.id, in[1].id);
     CHECK_EQ_I64(got.revoked_at, T0 + 20 * MS);
     /* this handle sees its own revocation at once */
     CHECK_EQ_I64(verify(ks, k[1], T0 + 20 * MS, NULL, &reason),
                  TR_ERR_NOT_FOUND);
     CHECK_STR(reason, "API key revoked");
-    CHECK_EQ_I64(tr_keys_revoke(ks, in[2].id, T0 + 30 * MS, &got, err,
-                                sizeof err),
-                 TR_OK);
+    CHECK_EQ_I64(
+        tr_keys_revoke(ks, in[2].id, T0 + 30 * MS, &got, err, sizeof err),
+        TR_OK);
     CHECK(got.role == TR_ROLE_ADMIN);
-    CHECK_EQ_I64(verify(ks, k[2], T0 + 30 * MS, NULL, NULL),
-                 TR_ERR_NOT_FOUND);
+    CHECK_EQ_I64(verify(ks, k[2], T0 + 30 * MS, NULL, NULL), TR_ERR_NOT_FOUND);
     /* the others still work */
     CHECK_EQ_I64(verify(ks, k[0], T0 + 30 * MS, NULL, NULL), TR_OK);
     CHECK_EQ_I64(verify(ks, k[3], T0 + 30 * MS, NULL, NULL), TR_OK);
@@ -399,8 +390,8 @@ static void test_list_revoke(void)
                  TR_ERR_NOT_FOUND);
     /* a name that is another key's id: ambiguous, nothing revoked */
     char k5[TR_KEY_LEN + 1];
-    CHECK_EQ_I64(tr_keys_create(ks, TR_ROLE_VIEWER, in[0].id, T0, k5, NULL,
-                                err, sizeof err),
+    CHECK_EQ_I64(tr_keys_create(ks, TR_ROLE_VIEWER, in[0].id, T0, k5, NULL, err,
+                                sizeof err),
                  TR_OK);
     CHECK_EQ_I64(tr_keys_revoke(ks, in[0].id, T0, NULL, err, sizeof err),
                  TR_ERR_INVALID);
@@ -419,7 +410,8 @@ static void test_list_revoke(void)
     free(p);
 }
 
-/* ---- two handles, fake clock ---------------------------------------------- */
+/* ---- two handles, fake clock ----------------------------------------------
+ */
 
 static void test_two_handles(void)
 {
@@ -429,23 +421,21 @@ static void test_two_handles(void)
     const char *reason;
     tr_key_info got;
     /* created by a, known to b at its first look */
-    CHECK_EQ_I64(tr_keys_create(a, TR_ROLE_TRADER, "bot", T0, k, NULL, err,
-                                sizeof err),
-                 TR_OK);
+    CHECK_EQ_I64(
+        tr_keys_create(a, TR_ROLE_TRADER, "bot", T0, k, NULL, err, sizeof err),
+        TR_OK);
     CHECK_EQ_I64(verify(b, k, T0, &got, NULL), TR_OK);
     CHECK_STR(got.name, "bot");
 
     /* verifies inside the window read memory only */
     uint64_t loads = tr_keys_reloads(b);
     for (int i = 0; i < 10000; i++)
-        if (verify(b, k, T0 + i * 10000, NULL, NULL) != TR_OK)
-            break;
+        if (verify(b, k, T0 + i * 10000, NULL, NULL) != TR_OK) break;
     CHECK_EQ_I64(tr_keys_reloads(b), loads);
 
     /* revoked by a: b keeps its view for less than the refresh interval,
      * then sees it */
-    CHECK_EQ_I64(tr_keys_revoke(a, "bot", T0 + 10 * MS, NULL, err,
-                                sizeof err),
+    CHECK_EQ_I64(tr_keys_revoke(a, "bot", T0 + 10 * MS, NULL, err, sizeof err),
                  TR_OK);
     CHECK_EQ_I64(verify(b, k, T0 + 100 * MS, NULL, NULL), TR_OK);
     reason = NULL;
@@ -468,8 +458,7 @@ static void test_two_handles(void)
     CHECK(got.role == TR_ROLE_VIEWER);
     /* and a revocation after an idle spell is seen by the next verify */
     tr_time t2 = t1 + 10 * TR_NS_PER_SEC;
-    CHECK_EQ_I64(tr_keys_revoke(a, "later", t2, NULL, err, sizeof err),
-                 TR_OK);
+    CHECK_EQ_I64(tr_keys_revoke(a, "later", t2, NULL, err, sizeof err), TR_OK);
     CHECK_EQ_I64(verify(b, k2, t2 + TR_KEYS_MAX_STALE_NS + 1, NULL, NULL),
                  TR_ERR_NOT_FOUND);
     /* a clock stepped back far does not freeze the view */
@@ -492,7 +481,8 @@ static void test_two_handles(void)
     free(p);
 }
 
-/* ---- two handles, threads on the real clock -------------------------------- */
+/* ---- two handles, threads on the real clock --------------------------------
+ */
 
 typedef struct vthread {
     tr_keys *ks;
@@ -510,8 +500,7 @@ static void *verifier(void *arg)
         int rc = verify(t->ks, t->key, now, NULL, NULL);
         if (rc == TR_OK) {
             t->oks++;
-            if (now > t->last_ok)
-                t->last_ok = now;
+            if (now > t->last_ok) t->last_ok = now;
         } else if (rc == TR_ERR_NOT_FOUND) {
             t->refusals++;
         } else {
@@ -571,7 +560,8 @@ static void test_threads_real_clock(void)
     free(p);
 }
 
-/* ---- sessions -------------------------------------------------------------- */
+/* ---- sessions --------------------------------------------------------------
+ */
 
 static void test_sessions(void)
 {
@@ -603,9 +593,9 @@ static void test_sessions(void)
     sqlite3_finalize(s);
     sqlite3_close(db);
     tr_jwt_claims c;
-    CHECK_EQ_I64(tr_jwt_verify(secret, sizeof secret, tok, strlen(tok), T0,
-                               &c, NULL),
-                 TR_OK);
+    CHECK_EQ_I64(
+        tr_jwt_verify(secret, sizeof secret, tok, strlen(tok), T0, &c, NULL),
+        TR_OK);
     CHECK_STR(c.sub, info.id);
     CHECK_EQ_I64(c.iat, T0 / TR_NS_PER_SEC);
     CHECK_EQ_I64(c.exp, T0 / TR_NS_PER_SEC + 3600);
@@ -619,9 +609,9 @@ static void test_sessions(void)
                  TR_OK);
     /* another store has another secret */
     reason = NULL;
-    CHECK_EQ_I64(tr_keys_jwt_verify(o, tok, strlen(tok), T0 + MS, NULL,
-                                    &reason),
-                 TR_ERR_INVALID);
+    CHECK_EQ_I64(
+        tr_keys_jwt_verify(o, tok, strlen(tok), T0 + MS, NULL, &reason),
+        TR_ERR_INVALID);
     CHECK_STR(reason, "token signature does not match");
     /* expiry */
     CHECK_EQ_I64(tr_keys_jwt_verify(a, tok, strlen(tok),
@@ -642,10 +632,8 @@ static void test_sessions(void)
     /* a token's role is not trusted over the store's */
     tr_jwt_claims up = c;
     up.role = TR_ROLE_ADMIN;
-    CHECK_EQ_I64(tr_jwt_sign(secret, sizeof secret, &up, gt, sizeof gt),
-                 TR_OK);
-    CHECK_EQ_I64(tr_keys_jwt_verify(a, gt, strlen(gt), T0, &got, NULL),
-                 TR_OK);
+    CHECK_EQ_I64(tr_jwt_sign(secret, sizeof secret, &up, gt, sizeof gt), TR_OK);
+    CHECK_EQ_I64(tr_keys_jwt_verify(a, gt, strlen(gt), T0, &got, NULL), TR_OK);
     CHECK(got.role == TR_ROLE_TRADER);
     /* issuing needs an active key and a positive lifetime */
     CHECK_EQ_I64(tr_keys_jwt_issue(a, "00000000", T0, 60, gt, sizeof gt),
@@ -655,19 +643,17 @@ static void test_sessions(void)
 
     /* revoking the key ends its sessions: at once here, within the window
      * on the other handle */
-    CHECK_EQ_I64(tr_keys_revoke(a, info.id, T0 + 10 * MS, NULL, err,
-                                sizeof err),
-                 TR_OK);
-    CHECK_EQ_I64(tr_keys_jwt_verify(a, tok, strlen(tok), T0 + 10 * MS, NULL,
-                                    &reason),
-                 TR_ERR_NOT_FOUND);
+    CHECK_EQ_I64(
+        tr_keys_revoke(a, info.id, T0 + 10 * MS, NULL, err, sizeof err), TR_OK);
+    CHECK_EQ_I64(
+        tr_keys_jwt_verify(a, tok, strlen(tok), T0 + 10 * MS, NULL, &reason),
+        TR_ERR_NOT_FOUND);
     CHECK_STR(reason, "the token's API key was revoked");
     CHECK_EQ_I64(tr_keys_jwt_verify(b, tok, strlen(tok),
                                     T0 + 10 * MS + TR_KEYS_REFRESH_NS, NULL,
                                     NULL),
                  TR_ERR_NOT_FOUND);
-    CHECK_EQ_I64(tr_keys_jwt_issue(a, info.id, T0 + 20 * MS, 60, gt,
-                                   sizeof gt),
+    CHECK_EQ_I64(tr_keys_jwt_issue(a, info.id, T0 + 20 * MS, 60, gt, sizeof gt),
                  TR_ERR_NOT_FOUND);
     tr_keys_close(a);
     tr_keys_close(b);
@@ -684,12 +670,12 @@ static void test_usage(void)
     tr_keys *a = open_ok(p, 1), *b = open_ok(p, 0);
     char k1[TR_KEY_LEN + 1], k2[TR_KEY_LEN + 1], err[512];
     tr_key_info i1, i2;
-    CHECK_EQ_I64(tr_keys_create(a, TR_ROLE_VIEWER, "one", T0, k1, &i1, err,
-                                sizeof err),
-                 TR_OK);
-    CHECK_EQ_I64(tr_keys_create(a, TR_ROLE_VIEWER, "two", T0, k2, &i2, err,
-                                sizeof err),
-                 TR_OK);
+    CHECK_EQ_I64(
+        tr_keys_create(a, TR_ROLE_VIEWER, "one", T0, k1, &i1, err, sizeof err),
+        TR_OK);
+    CHECK_EQ_I64(
+        tr_keys_create(a, TR_ROLE_VIEWER, "two", T0, k2, &i2, err, sizeof err),
+        TR_OK);
     CHECK_EQ_I64(verify(b, k1, T0 + 5 * MS, NULL, NULL), TR_OK);
     CHECK_EQ_I64(verify(b, k1, T0 + 7 * MS, NULL, NULL), TR_OK);
     CHECK_EQ_I64(verify(b, k1, T0 + 6 * MS, NULL, NULL), TR_OK);
