@@ -13,8 +13,7 @@ static const char *const role_names[] = {NULL, "viewer", "trader", "admin"};
 
 const char *tr_role_name(tr_role role)
 {
-    if (role < TR_ROLE_VIEWER || role > TR_ROLE_ADMIN)
-        return "?";
+    if (role < TR_ROLE_VIEWER || role > TR_ROLE_ADMIN) return "?";
     return role_names[role];
 }
 
@@ -53,10 +52,8 @@ int tr_key_name_check(const char *name, char *err, size_t errlen)
         if ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] > 0x7e)
             why = "a key name is printable ASCII (letters, digits, spaces "
                   "and punctuation)";
-    if (!why)
-        return TR_OK;
-    if (err && errlen)
-        snprintf(err, errlen, "%s", why);
+    if (!why) return TR_OK;
+    if (err && errlen) snprintf(err, errlen, "%s", why);
     return TR_ERR_INVALID;
 }
 
@@ -69,16 +66,15 @@ int tr_sha256(const void *data, size_t len, uint8_t out[TR_SHA256_LEN])
     return TR_OK;
 }
 
-int tr_hmac_sha256(const void *key, size_t keylen, const void *data,
-                   size_t len, uint8_t out[TR_SHA256_LEN])
+int tr_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+                   uint8_t out[TR_SHA256_LEN])
 {
     unsigned int n = 0;
-    if (keylen > (size_t)INT32_MAX)
-        return TR_ERR_INVALID;
+    if (keylen > (size_t)INT32_MAX) return TR_ERR_INVALID;
     /* HMAC() with an empty key wants a non-NULL pointer */
     static const uint8_t none[1] = {0};
-    if (!HMAC(EVP_sha256(), keylen ? key : none, (int)keylen,
-              len ? data : none, len, out, &n) ||
+    if (!HMAC(EVP_sha256(), keylen ? key : none, (int)keylen, len ? data : none,
+              len, out, &n) ||
         n != TR_SHA256_LEN)
         return TR_ERR_NOMEM;
     return TR_OK;
@@ -87,13 +83,11 @@ int tr_hmac_sha256(const void *key, size_t keylen, const void *data,
 static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-size_t tr_b64url_encode(const void *in, size_t len, char *out,
-                        size_t outsize)
+size_t tr_b64url_encode(const void *in, size_t len, char *out, size_t outsize)
 {
     const uint8_t *p = in;
     size_t need = len / 3 * 4 + (len % 3 ? len % 3 + 1 : 0);
-    if (outsize < need + 1)
-        return 0;
+    if (outsize < need + 1) return 0;
     size_t o = 0, i = 0;
     for (; i + 3 <= len; i += 3) {
         uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
@@ -118,46 +112,37 @@ size_t tr_b64url_encode(const void *in, size_t len, char *out,
 
 static int b64url_value(char c)
 {
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '-') return 62;
+    if (c == '_') return 63;
     return -1;
 }
 
-int tr_b64url_decode(const char *in, size_t len, uint8_t *out,
-                     size_t outsize, size_t *outlen)
+int tr_b64url_decode(const char *in, size_t len, uint8_t *out, size_t outsize,
+                     size_t *outlen)
 {
-    if (len % 4 == 1)
-        return TR_ERR_INVALID;
+    if (len % 4 == 1) return TR_ERR_INVALID;
     size_t need = len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
     size_t o = 0;
     uint32_t acc = 0;
     int bits = 0;
     for (size_t i = 0; i < len; i++) {
         int v = b64url_value(in[i]);
-        if (v < 0)
-            return TR_ERR_INVALID;
+        if (v < 0) return TR_ERR_INVALID;
         acc = acc << 6 | (uint32_t)v;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            if (o < outsize)
-                out[o] = (uint8_t)(acc >> bits);
+            if (o < outsize) out[o] = (uint8_t)(acc >> bits);
             o++;
             acc &= (1u << bits) - 1;
         }
     }
     if (acc != 0) /* leftover bits must be zero: one encoding per string */
         return TR_ERR_INVALID;
-    if (need > outsize)
-        return TR_ERR_RANGE;
+    if (need > outsize) return TR_ERR_RANGE;
     *outlen = o;
     return TR_OK;
 }

@@ -43,19 +43,19 @@
 
 #include "core/time.h"
 
-#define TR_KEY_PREFIX      "trk_"
-#define TR_KEY_PREFIX_LEN  4
-#define TR_KEY_RANDOM      32 /* random bytes in a key */
-#define TR_KEY_LEN         (TR_KEY_PREFIX_LEN + 2 * TR_KEY_RANDOM) /* 68 */
-#define TR_KEY_ID_LEN      8  /* hex digits of the public id */
-#define TR_KEY_NAME_MAX    64 /* bytes of a key's name */
-#define TR_SHA256_LEN      32
-#define TR_JWT_SECRET_LEN  32   /* the minimum HS256 key length, and ours */
-#define TR_JWT_MAX         1024 /* room for any token tr_jwt_sign makes */
-#define TR_JWT_INPUT_MAX   4096 /* longer tokens are refused unread */
-#define TR_JWT_SUB_MAX     64   /* bytes of the sub claim */
-#define TR_JWT_LEEWAY_S    60   /* iat may be this far in the future */
-#define TR_KEYS_REFRESH_NS (250 * TR_NS_PER_MS)
+#define TR_KEY_PREFIX        "trk_"
+#define TR_KEY_PREFIX_LEN    4
+#define TR_KEY_RANDOM        32 /* random bytes in a key */
+#define TR_KEY_LEN           (TR_KEY_PREFIX_LEN + 2 * TR_KEY_RANDOM) /* 68 */
+#define TR_KEY_ID_LEN        8  /* hex digits of the public id */
+#define TR_KEY_NAME_MAX      64 /* bytes of a key's name */
+#define TR_SHA256_LEN        32
+#define TR_JWT_SECRET_LEN    32   /* the minimum HS256 key length, and ours */
+#define TR_JWT_MAX           1024 /* room for any token tr_jwt_sign makes */
+#define TR_JWT_INPUT_MAX     4096 /* longer tokens are refused unread */
+#define TR_JWT_SUB_MAX       64   /* bytes of the sub claim */
+#define TR_JWT_LEEWAY_S      60   /* iat may be this far in the future */
+#define TR_KEYS_REFRESH_NS   (250 * TR_NS_PER_MS)
 #define TR_KEYS_MAX_STALE_NS TR_NS_PER_SEC
 #define TR_RATELIMIT_DEFAULT 100 /* capacity and refill per minute */
 #define TR_RATELIMIT_MAX     1000000
@@ -93,22 +93,21 @@ int tr_sha256(const void *data, size_t len, uint8_t out[TR_SHA256_LEN]);
 
 /* out = HMAC-SHA256(key, data) (RFC 2104; keys of any length). TR_OK, or
  * TR_ERR_NOMEM when OpenSSL fails. */
-int tr_hmac_sha256(const void *key, size_t keylen, const void *data,
-                   size_t len, uint8_t out[TR_SHA256_LEN]);
+int tr_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+                   uint8_t out[TR_SHA256_LEN]);
 
 /* Base64url without padding (RFC 4648 section 5) of in[0..len) into out,
  * NUL-terminated. Returns the length written, 0 when outsize is too small
  * (it needs (4 * len + 2) / 3 + 1). */
-size_t tr_b64url_encode(const void *in, size_t len, char *out,
-                        size_t outsize);
+size_t tr_b64url_encode(const void *in, size_t len, char *out, size_t outsize);
 
 /* Decode base64url without padding, strictly: only the alphabet A-Z a-z
  * 0-9 - _, no '=', no length of 1 modulo 4, and the unused low bits of the
  * last character must be zero (so every byte string has exactly one
  * encoding). Writes *outlen bytes to out. TR_ERR_INVALID for bad input,
  * TR_ERR_RANGE when outsize is too small. */
-int tr_b64url_decode(const char *in, size_t len, uint8_t *out,
-                     size_t outsize, size_t *outlen);
+int tr_b64url_decode(const char *in, size_t len, uint8_t *out, size_t outsize,
+                     size_t *outlen);
 
 /* ---- the key store ------------------------------------------------------ */
 
@@ -186,8 +185,8 @@ uint64_t tr_keys_reloads(tr_keys *ks);
  * iat = now (seconds), exp = iat + ttl_s, role and name from the store.
  * token needs TR_JWT_MAX bytes. TR_ERR_NOT_FOUND when the key is not
  * active, TR_ERR_INVALID for ttl_s <= 0, TR_ERR_IO. Any thread. */
-int tr_keys_jwt_issue(tr_keys *ks, const char *id, tr_time now,
-                      int64_t ttl_s, char *token, size_t tokensize);
+int tr_keys_jwt_issue(tr_keys *ks, const char *id, tr_time now, int64_t ttl_s,
+                      char *token, size_t tokensize);
 
 /* Verify a session token with the store's secret (tr_jwt_verify), then
  * require its key (sub) to be still active, with the freshness of
@@ -195,13 +194,13 @@ int tr_keys_jwt_issue(tr_keys *ks, const char *id, tr_time now,
  * and name as the store has them now); refusals as tr_jwt_verify, plus
  * TR_ERR_NOT_FOUND for a revoked or unknown key and TR_ERR_IO. Any
  * thread, concurrently. */
-int tr_keys_jwt_verify(tr_keys *ks, const char *token, size_t len,
-                       tr_time now, tr_key_info *out, const char **reason);
+int tr_keys_jwt_verify(tr_keys *ks, const char *token, size_t len, tr_time now,
+                       tr_key_info *out, const char **reason);
 
 /* ---- JWT HS256 (pure functions; any thread) ----------------------------- */
 
 typedef struct tr_jwt_claims {
-    char sub[TR_JWT_SUB_MAX + 1];   /* the key id */
+    char sub[TR_JWT_SUB_MAX + 1]; /* the key id */
     tr_role role;
     char name[TR_KEY_NAME_MAX + 1]; /* may be "" */
     int64_t iat, exp;               /* seconds since the epoch */
@@ -226,9 +225,9 @@ int tr_jwt_sign(const uint8_t *secret, size_t secret_len,
  * the payload is read), a payload without the claims above, now >= exp,
  * now < nbf, or iat more than TR_JWT_LEEWAY_S in the future. TR_ERR_NOMEM
  * too. */
-int tr_jwt_verify(const uint8_t *secret, size_t secret_len,
-                  const char *token, size_t len, tr_time now,
-                  tr_jwt_claims *out, const char **reason);
+int tr_jwt_verify(const uint8_t *secret, size_t secret_len, const char *token,
+                  size_t len, tr_time now, tr_jwt_claims *out,
+                  const char **reason);
 
 /* ---- rate limits -------------------------------------------------------- */
 

@@ -93,8 +93,7 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
-    if (!err || !errlen)
-        return;
+    if (!err || !errlen) return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
@@ -129,8 +128,7 @@ static int query_int(tr_keys *ks, const char *sql, int64_t *out, char *err,
     if (rc == SQLITE_OK) {
         rc = sqlite3_step(s);
         *out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-        if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-            rc = SQLITE_OK;
+        if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
     }
     int ret = rc == SQLITE_OK ? TR_OK : sql_err(ks, rc, sql, err, errlen);
     sqlite3_finalize(s);
@@ -139,8 +137,7 @@ static int query_int(tr_keys *ks, const char *sql, int64_t *out, char *err,
 
 static int is_hex_id(const char *s, size_t n)
 {
-    if (n != TR_KEY_ID_LEN)
-        return 0;
+    if (n != TR_KEY_ID_LEN) return 0;
     for (size_t i = 0; i < n; i++)
         if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
             return 0;
@@ -159,19 +156,15 @@ static uint32_t id_hash(const char *id)
 /* due: the periodic look is due (or the clock went back past it). */
 static int due(tr_time now, tr_time then, tr_time every)
 {
-    if (then == NEVER)
-        return 1;
-    if (now < then)
-        return then - now > every;
+    if (then == NEVER) return 1;
+    if (now < then) return then - now > every;
     return (uint64_t)now - (uint64_t)then >= (uint64_t)every;
 }
 
 static int stale(tr_time now, tr_time fresh)
 {
-    if (fresh == NEVER)
-        return 1;
-    if (now < fresh)
-        return fresh - now > TR_KEYS_MAX_STALE_NS;
+    if (fresh == NEVER) return 1;
+    if (now < fresh) return fresh - now > TR_KEYS_MAX_STALE_NS;
     return (uint64_t)now - (uint64_t)fresh > (uint64_t)TR_KEYS_MAX_STALE_NS;
 }
 
@@ -179,12 +172,10 @@ static int stale(tr_time now, tr_time fresh)
 
 static entry *view_find(const view *v, const char *id, size_t idlen)
 {
-    if (!v->slot || !is_hex_id(id, idlen))
-        return NULL;
+    if (!v->slot || !is_hex_id(id, idlen)) return NULL;
     for (size_t i = id_hash(id) & v->mask;; i = (i + 1) & v->mask) {
         uint32_t k = v->slot[i];
-        if (!k)
-            return NULL;
+        if (!k) return NULL;
         if (!memcmp(v->e[k - 1].info.id, id, TR_KEY_ID_LEN))
             return &v->e[k - 1];
     }
@@ -203,8 +194,7 @@ static int view_index(view *v)
     while (cap < v->n * 2)
         cap *= 2;
     v->slot = calloc(cap, sizeof *v->slot);
-    if (!v->slot)
-        return TR_ERR_NOMEM;
+    if (!v->slot) return TR_ERR_NOMEM;
     v->mask = cap - 1;
     for (size_t k = 0; k < v->n; k++) {
         size_t i = id_hash(v->e[k].info.id) & v->mask;
@@ -221,8 +211,7 @@ static int load(tr_keys *ks, char *err, size_t errlen)
 {
     int64_t dv;
     int rc = query_int(ks, "PRAGMA data_version", &dv, err, errlen);
-    if (rc != TR_OK)
-        return rc;
+    if (rc != TR_OK) return rc;
     view nv = {0};
     size_t cap = 0;
     sqlite3_stmt *s = NULL;
@@ -270,8 +259,7 @@ static int load(tr_keys *ks, char *err, size_t errlen)
     if (rc == TR_OK && src != SQLITE_DONE)
         rc = sql_err(ks, src, "reading the keys", err, errlen);
     sqlite3_finalize(s);
-    if (rc == TR_OK)
-        rc = view_index(&nv);
+    if (rc == TR_OK) rc = view_index(&nv);
     if (rc != TR_OK) {
         view_free(&nv);
         return rc;
@@ -281,8 +269,7 @@ static int load(tr_keys *ks, char *err, size_t errlen)
         const entry *old = view_find(&ks->view, nv.e[k].info.id, TR_KEY_ID_LEN);
         if (old) {
             nv.e[k].used = old->used;
-            if (old->flushed > nv.e[k].flushed)
-                nv.e[k].flushed = old->flushed;
+            if (old->flushed > nv.e[k].flushed) nv.e[k].flushed = old->flushed;
         }
     }
     view ov = ks->view;
@@ -300,12 +287,10 @@ static int look(tr_keys *ks, tr_time now)
 {
     int64_t dv;
     char ignored[256];
-    int rc = query_int(ks, "PRAGMA data_version", &dv, ignored,
-                       sizeof ignored);
+    int rc = query_int(ks, "PRAGMA data_version", &dv, ignored, sizeof ignored);
     if (rc == TR_OK && dv != ks->data_version)
         rc = load(ks, ignored, sizeof ignored);
-    if (rc == TR_OK)
-        atomic_store(&ks->fresh_at, now);
+    if (rc == TR_OK) atomic_store(&ks->fresh_at, now);
     return rc;
 }
 
@@ -319,8 +304,7 @@ static int ensure_fresh(tr_keys *ks, tr_time now, const char **reason)
         (void)look(ks, now); /* on failure the staleness rule decides */
         pthread_mutex_unlock(&ks->db_mu);
     }
-    if (!stale(now, atomic_load(&ks->fresh_at)))
-        return TR_OK;
+    if (!stale(now, atomic_load(&ks->fresh_at))) return TR_OK;
     pthread_mutex_lock(&ks->db_mu);
     int rc = TR_OK;
     if (stale(now, atomic_load(&ks->fresh_at))) {
@@ -329,8 +313,7 @@ static int ensure_fresh(tr_keys *ks, tr_time now, const char **reason)
     }
     pthread_mutex_unlock(&ks->db_mu);
     if (rc != TR_OK) {
-        if (reason)
-            *reason = "key store unavailable";
+        if (reason) *reason = "key store unavailable";
         return TR_ERR_IO;
     }
     return TR_OK;
@@ -352,23 +335,18 @@ static int identify(tr_keys *ks, const char *id, size_t idlen,
         why = "API key revoked";
         rc = TR_ERR_NOT_FOUND;
     } else {
-        if (out)
-            *out = e->info;
-        if (now > e->used)
-            e->used = now;
+        if (out) *out = e->info;
+        if (now > e->used) e->used = now;
     }
     pthread_mutex_unlock(&ks->view_mu);
-    if (why && reason)
-        *reason = why;
+    if (why && reason) *reason = why;
     return rc;
 }
 
 /* ---- opening ------------------------------------------------------------ */
 
-/* Make the parent folder (create), then the file with mode 0600, and take
- * group and other permissions off an existing file and its -wal / -shm. */
-static int prepare_file(const char *path, int create, char *err,
-                        size_t errlen)
+/* Make the parent folder (create), then the file with mode 0600. */
+static int prepare_file(const char *path, int create, char *err, size_t errlen)
 {
     const char *slash = strrchr(path, '/');
     if (create && slash && slash != path) {
@@ -389,8 +367,10 @@ static int prepare_file(const char *path, int create, char *err,
     int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
     if (fd < 0) {
         if (errno == ENOENT) {
-            set_err(err, errlen, "%s: no key store here (`trader keys "
-                    "create` makes one)", path);
+            set_err(err, errlen,
+                    "%s: no key store here (`trader keys "
+                    "create` makes one)",
+                    path);
             return TR_ERR_NOT_FOUND;
         }
         set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
@@ -401,23 +381,33 @@ static int prepare_file(const char *path, int create, char *err,
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         set_err(err, errlen, "%s: not a regular file", path);
         rc = TR_ERR_IO;
-    } else if ((st.st_mode & 077) && fchmod(fd, 0600) != 0) {
-        set_err(err, errlen, "%s: has mode %03o and cannot be made 0600: %s",
-                path, (unsigned)(st.st_mode & 0777), strerror(errno));
-        rc = TR_ERR_IO;
     }
     close(fd);
-    for (int i = 0; rc == TR_OK && i < 2; i++) {
-        char side[4200];
-        snprintf(side, sizeof side, "%s%s", path, i ? "-shm" : "-wal");
-        if (stat(side, &st) == 0 && (st.st_mode & 077) &&
-            chmod(side, 0600) != 0) {
-            set_err(err, errlen, "%s: cannot be made 0600: %s", side,
-                    strerror(errno));
-            rc = TR_ERR_IO;
+    return rc;
+}
+
+/* Take group and other permissions off the key store and its -wal and
+ * -shm (once it is known to be a key store: a file given by mistake is
+ * left alone). SQLite makes the side files with the database's mode. */
+static int make_private(const char *path, char *err, size_t errlen)
+{
+    for (int i = 0; i < 3; i++) {
+        char file[4200];
+        struct stat st;
+        snprintf(file, sizeof file, "%s%s", path,
+                 i == 0   ? ""
+                 : i == 1 ? "-wal"
+                          : "-shm");
+        if (stat(file, &st) == 0 && (st.st_mode & 077) &&
+            chmod(file, 0600) != 0) {
+            set_err(err, errlen,
+                    "%s: has mode %03o and cannot be made 0600: "
+                    "%s",
+                    file, (unsigned)(st.st_mode & 0777), strerror(errno));
+            return TR_ERR_IO;
         }
     }
-    return rc;
+    return TR_OK;
 }
 
 /* In one write transaction: check that the file is a key store (or empty),
@@ -425,22 +415,22 @@ static int prepare_file(const char *path, int create, char *err,
 static int init_store(tr_keys *ks, char *err, size_t errlen)
 {
     int rc = exec(ks, "BEGIN IMMEDIATE", err, errlen);
-    if (rc != TR_OK)
-        return rc;
+    if (rc != TR_OK) return rc;
     int64_t version = 0, app = 0, ntables = 0;
     rc = query_int(ks, "PRAGMA user_version", &version, err, errlen);
     if (rc == TR_OK)
         rc = query_int(ks, "PRAGMA application_id", &app, err, errlen);
     if (rc == TR_OK)
-        rc = query_int(ks, "SELECT count(*) FROM sqlite_master", &ntables,
-                       err, errlen);
+        rc = query_int(ks, "SELECT count(*) FROM sqlite_master", &ntables, err,
+                       errlen);
     if (rc == TR_OK && version == 0 && ntables == 0) {
         char sql[64];
         rc = exec(ks, schema_v1, err, errlen);
-        snprintf(sql, sizeof sql, "PRAGMA application_id = %d;"
-                 "PRAGMA user_version = %d", APPLICATION_ID, SCHEMA_VERSION);
-        if (rc == TR_OK)
-            rc = exec(ks, sql, err, errlen);
+        snprintf(sql, sizeof sql,
+                 "PRAGMA application_id = %d;"
+                 "PRAGMA user_version = %d",
+                 APPLICATION_ID, SCHEMA_VERSION);
+        if (rc == TR_OK) rc = exec(ks, sql, err, errlen);
         version = SCHEMA_VERSION;
         app = APPLICATION_ID;
     }
@@ -448,8 +438,10 @@ static int init_store(tr_keys *ks, char *err, size_t errlen)
         set_err(err, errlen, "%s: not a trader key store", ks->path);
         rc = TR_ERR_DATA;
     } else if (rc == TR_OK && version != SCHEMA_VERSION) {
-        set_err(err, errlen, "%s: key store version %" PRId64 " (this build "
-                "knows %d)", ks->path, version, SCHEMA_VERSION);
+        set_err(err, errlen,
+                "%s: key store version %" PRId64 " (this build "
+                "knows %d)",
+                ks->path, version, SCHEMA_VERSION);
         rc = TR_ERR_DATA;
     }
 
@@ -458,8 +450,7 @@ static int init_store(tr_keys *ks, char *err, size_t errlen)
         int src = sqlite3_prepare_v2(
             ks->db, "SELECT value FROM meta WHERE key = 'jwt_secret'", -1, &s,
             NULL);
-        if (src == SQLITE_OK)
-            src = sqlite3_step(s);
+        if (src == SQLITE_OK) src = sqlite3_step(s);
         if (src == SQLITE_ROW &&
             sqlite3_column_bytes(s, 0) == TR_JWT_SECRET_LEN) {
             memcpy(ks->secret, sqlite3_column_blob(s, 0), TR_JWT_SECRET_LEN);
@@ -480,17 +471,14 @@ static int init_store(tr_keys *ks, char *err, size_t errlen)
             if (src == SQLITE_OK)
                 src = sqlite3_bind_blob(s, 1, ks->secret, TR_JWT_SECRET_LEN,
                                         SQLITE_STATIC);
-            if (src == SQLITE_OK)
-                src = sqlite3_step(s);
+            if (src == SQLITE_OK) src = sqlite3_step(s);
             if (src != SQLITE_DONE)
                 rc = sql_err(ks, src, "storing the JWT secret", err, errlen);
         }
         sqlite3_finalize(s);
     }
-    if (rc == TR_OK)
-        rc = exec(ks, "COMMIT", err, errlen);
-    if (rc != TR_OK)
-        rollback(ks);
+    if (rc == TR_OK) rc = exec(ks, "COMMIT", err, errlen);
+    if (rc != TR_OK) rollback(ks);
     return rc;
 }
 
@@ -498,8 +486,7 @@ int tr_keys_open(const char *path, int create, tr_keys **out, char *err,
                  size_t errlen)
 {
     int rc = prepare_file(path, create, err, errlen);
-    if (rc != TR_OK)
-        return rc;
+    if (rc != TR_OK) return rc;
     tr_keys *ks = calloc(1, sizeof *ks);
     if (!ks || !(ks->path = strdup(path))) {
         free(ks);
@@ -510,9 +497,8 @@ int tr_keys_open(const char *path, int create, tr_keys **out, char *err,
     atomic_init(&ks->last_check, NEVER);
     atomic_init(&ks->fresh_at, NEVER);
     atomic_init(&ks->reloads, 0);
-    int src = sqlite3_open_v2(path, &ks->db,
-                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                              NULL);
+    int src = sqlite3_open_v2(
+        path, &ks->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
     if (src != SQLITE_OK) {
         rc = ks->db ? sql_err(ks, src, "cannot open", err, errlen)
                     : TR_ERR_NOMEM;
@@ -524,27 +510,26 @@ int tr_keys_open(const char *path, int create, tr_keys **out, char *err,
      * revocation that was reported done survives a power cut. */
     char mode[16] = "";
     sqlite3_stmt *s = NULL;
-    src = sqlite3_prepare_v2(ks->db, "PRAGMA journal_mode = WAL", -1, &s,
-                             NULL);
+    src = sqlite3_prepare_v2(ks->db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
     if (src == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
         sqlite3_column_text(s, 0))
         snprintf(mode, sizeof mode, "%s",
                  (const char *)sqlite3_column_text(s, 0));
     sqlite3_finalize(s);
     if (strcmp(mode, "wal") != 0) {
-        rc = sql_err(ks, src, "cannot use WAL mode (not a database, or no "
-                     "shared memory)", err, errlen);
+        rc = sql_err(ks, src,
+                     "cannot use WAL mode (not a database, or no "
+                     "shared memory)",
+                     err, errlen);
         if (sqlite3_errcode(ks->db) == SQLITE_NOTADB) {
             set_err(err, errlen, "%s: not a trader key store", path);
             rc = TR_ERR_DATA;
         }
     }
-    if (rc == TR_OK)
-        rc = exec(ks, "PRAGMA synchronous = FULL", err, errlen);
-    if (rc == TR_OK)
-        rc = init_store(ks, err, errlen);
-    if (rc == TR_OK)
-        rc = load(ks, err, errlen);
+    if (rc == TR_OK) rc = exec(ks, "PRAGMA synchronous = FULL", err, errlen);
+    if (rc == TR_OK) rc = init_store(ks, err, errlen);
+    if (rc == TR_OK) rc = make_private(path, err, errlen);
+    if (rc == TR_OK) rc = load(ks, err, errlen);
     if (rc != TR_OK) {
         tr_keys_close(ks);
         return rc;
@@ -555,8 +540,7 @@ int tr_keys_open(const char *path, int create, tr_keys **out, char *err,
 
 void tr_keys_close(tr_keys *ks)
 {
-    if (!ks)
-        return;
+    if (!ks) return;
     sqlite3_close(ks->db);
     view_free(&ks->view);
     OPENSSL_cleanse(ks->secret, sizeof ks->secret);
@@ -598,14 +582,12 @@ static int find_active_name(tr_keys *ks, const char *name, tr_key_info *k,
                                  -1, &s, NULL);
     if (src == SQLITE_OK)
         src = sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    if (src == SQLITE_OK)
-        src = sqlite3_step(s);
-    int rc = src == SQLITE_ROW    ? 1
-             : src == SQLITE_DONE ? 0
-                                  : sql_err(ks, src, "finding a name", err,
-                                            errlen);
-    if (rc == 1)
-        read_info(s, k);
+    if (src == SQLITE_OK) src = sqlite3_step(s);
+    int rc = src == SQLITE_ROW ? 1
+             : src == SQLITE_DONE
+                 ? 0
+                 : sql_err(ks, src, "finding a name", err, errlen);
+    if (rc == 1) read_info(s, k);
     sqlite3_finalize(s);
     return rc;
 }
@@ -622,17 +604,15 @@ static void to_hex(const uint8_t *in, size_t n, char *out)
 
 /* Insert a new random key; SQLITE_CONSTRAINT_PRIMARYKEY when its id is
  * taken. */
-static int insert_key(tr_keys *ks, tr_role role, const char *name,
-                      tr_time now, char key[TR_KEY_LEN + 1])
+static int insert_key(tr_keys *ks, tr_role role, const char *name, tr_time now,
+                      char key[TR_KEY_LEN + 1])
 {
     uint8_t rnd[TR_KEY_RANDOM], hash[TR_SHA256_LEN];
-    if (RAND_bytes(rnd, sizeof rnd) != 1)
-        return SQLITE_ERROR;
+    if (RAND_bytes(rnd, sizeof rnd) != 1) return SQLITE_ERROR;
     memcpy(key, TR_KEY_PREFIX, TR_KEY_PREFIX_LEN);
     to_hex(rnd, sizeof rnd, key + TR_KEY_PREFIX_LEN);
     OPENSSL_cleanse(rnd, sizeof rnd);
-    if (tr_sha256(key, TR_KEY_LEN, hash) != TR_OK)
-        return SQLITE_NOMEM;
+    if (tr_sha256(key, TR_KEY_LEN, hash) != TR_OK) return SQLITE_NOMEM;
     sqlite3_stmt *s = NULL;
     int src = sqlite3_prepare_v2(ks->db,
                                  "INSERT INTO keys (id, name, role, hash, "
@@ -647,13 +627,10 @@ static int insert_key(tr_keys *ks, tr_role role, const char *name,
         src = sqlite3_bind_text(s, 3, tr_role_name(role), -1, SQLITE_STATIC);
     if (src == SQLITE_OK)
         src = sqlite3_bind_blob(s, 4, hash, sizeof hash, SQLITE_STATIC);
-    if (src == SQLITE_OK)
-        src = sqlite3_bind_int64(s, 5, now);
-    if (src == SQLITE_OK)
-        src = sqlite3_step(s);
+    if (src == SQLITE_OK) src = sqlite3_bind_int64(s, 5, now);
+    if (src == SQLITE_OK) src = sqlite3_step(s);
     sqlite3_finalize(s);
-    if (src == SQLITE_CONSTRAINT)
-        src = sqlite3_extended_errcode(ks->db);
+    if (src == SQLITE_CONSTRAINT) src = sqlite3_extended_errcode(ks->db);
     return src == SQLITE_DONE ? SQLITE_OK : src;
 }
 
@@ -661,8 +638,7 @@ int tr_keys_create(tr_keys *ks, tr_role role, const char *name, tr_time now,
                    char key[TR_KEY_LEN + 1], tr_key_info *info, char *err,
                    size_t errlen)
 {
-    if (!name)
-        name = "";
+    if (!name) name = "";
     if (role < TR_ROLE_VIEWER || role > TR_ROLE_ADMIN) {
         set_err(err, errlen, "unknown role (viewer, trader or admin)");
         return TR_ERR_INVALID;
@@ -675,8 +651,10 @@ int tr_keys_create(tr_keys *ks, tr_role role, const char *name, tr_time now,
     if (rc == TR_OK && name[0]) {
         int found = find_active_name(ks, name, &other, err, errlen);
         if (found == 1) {
-            set_err(err, errlen, "an active key is already named '%s' (id "
-                    "%s)", name, other.id);
+            set_err(err, errlen,
+                    "an active key is already named '%s' (id "
+                    "%s)",
+                    name, other.id);
             rc = TR_ERR_INVALID;
         } else if (found < 0) {
             rc = found;
@@ -690,8 +668,7 @@ int tr_keys_create(tr_keys *ks, tr_role role, const char *name, tr_time now,
         if (src != SQLITE_OK)
             rc = sql_err(ks, src, "adding the key", err, errlen);
     }
-    if (rc == TR_OK)
-        rc = exec(ks, "COMMIT", err, errlen);
+    if (rc == TR_OK) rc = exec(ks, "COMMIT", err, errlen);
     if (rc != TR_OK) {
         rollback(ks);
         OPENSSL_cleanse(key, TR_KEY_LEN + 1);
@@ -781,8 +758,7 @@ int tr_keys_revoke(tr_keys *ks, const char *id_or_name, tr_time now,
             nrows++;
             src = SQLITE_OK;
         }
-        if (src == SQLITE_OK)
-            src = SQLITE_DONE;
+        if (src == SQLITE_OK) src = SQLITE_DONE;
         if (src != SQLITE_DONE)
             rc = sql_err(ks, src, "finding the key", err, errlen);
         sqlite3_finalize(s);
@@ -794,11 +770,12 @@ int tr_keys_revoke(tr_keys *ks, const char *id_or_name, tr_time now,
             target = i;
         }
     for (int i = 0; rc == TR_OK && target >= 0 && i < nrows; i++)
-        if (i != target && is_id[i])
-            id_other = 1;
+        if (i != target && is_id[i]) id_other = 1;
     if (rc == TR_OK && (nactive > 1 || id_other)) {
-        set_err(err, errlen, "'%s' is both a key id and the name of another "
-                "key: give the id of the key to revoke", x);
+        set_err(err, errlen,
+                "'%s' is both a key id and the name of another "
+                "key: give the id of the key to revoke",
+                x);
         rc = TR_ERR_INVALID;
     } else if (rc == TR_OK && target < 0 && nrows) {
         int k = 0; /* the id's key, else the last revoked of the name */
@@ -818,24 +795,20 @@ int tr_keys_revoke(tr_keys *ks, const char *id_or_name, tr_time now,
                                      "UPDATE keys SET revoked_at = ? WHERE "
                                      "id = ? AND revoked_at IS NULL",
                                      -1, &s, NULL);
-        if (src == SQLITE_OK)
-            src = sqlite3_bind_int64(s, 1, now);
+        if (src == SQLITE_OK) src = sqlite3_bind_int64(s, 1, now);
         if (src == SQLITE_OK)
             src = sqlite3_bind_text(s, 2, rows[target].id, -1, SQLITE_STATIC);
-        if (src == SQLITE_OK)
-            src = sqlite3_step(s);
+        if (src == SQLITE_OK) src = sqlite3_step(s);
         if (src != SQLITE_DONE)
             rc = sql_err(ks, src, "revoking the key", err, errlen);
         sqlite3_finalize(s);
     }
-    if (rc == TR_OK)
-        rc = exec(ks, "COMMIT", err, errlen);
+    if (rc == TR_OK) rc = exec(ks, "COMMIT", err, errlen);
     if (rc != TR_OK) {
         rollback(ks);
     } else {
         rows[target].revoked_at = now;
-        if (info)
-            *info = rows[target];
+        if (info) *info = rows[target];
         /* A failed reload leaves the view stale: verify then looks again,
          * and refuses everything once it is older than the limit. */
         if (load(ks, err, errlen) == TR_OK)
@@ -847,28 +820,26 @@ int tr_keys_revoke(tr_keys *ks, const char *id_or_name, tr_time now,
     return rc;
 }
 
-/* ---- verification --------------------------------------------------------- */
+/* ---- verification ---------------------------------------------------------
+ */
 
 int tr_keys_verify(tr_keys *ks, const char *key, size_t len, tr_time now,
                    tr_key_info *out, const char **reason)
 {
     if (!key || len != TR_KEY_LEN ||
         memcmp(key, TR_KEY_PREFIX, TR_KEY_PREFIX_LEN) != 0) {
-        if (reason)
-            *reason = "not an API key (trk_ and 64 hex digits)";
+        if (reason) *reason = "not an API key (trk_ and 64 hex digits)";
         return TR_ERR_INVALID;
     }
     for (size_t i = TR_KEY_PREFIX_LEN; i < len; i++)
         if (!((key[i] >= '0' && key[i] <= '9') ||
               (key[i] >= 'a' && key[i] <= 'f'))) {
-            if (reason)
-                *reason = "not an API key (trk_ and 64 hex digits)";
+            if (reason) *reason = "not an API key (trk_ and 64 hex digits)";
             return TR_ERR_INVALID;
         }
     uint8_t hash[TR_SHA256_LEN];
     int rc = tr_sha256(key, len, hash);
-    if (rc == TR_OK)
-        rc = ensure_fresh(ks, now, reason);
+    if (rc == TR_OK) rc = ensure_fresh(ks, now, reason);
     if (rc == TR_OK)
         rc = identify(ks, key + TR_KEY_PREFIX_LEN, TR_KEY_ID_LEN, hash, now,
                       out, reason);
@@ -886,8 +857,7 @@ int tr_keys_flush_usage(tr_keys *ks, char *err, size_t errlen)
     int rc = TR_OK;
     pthread_mutex_lock(&ks->db_mu);
     pthread_mutex_lock(&ks->view_mu);
-    if (ks->view.n && !(u = malloc(ks->view.n * sizeof *u)))
-        rc = TR_ERR_NOMEM;
+    if (ks->view.n && !(u = malloc(ks->view.n * sizeof *u))) rc = TR_ERR_NOMEM;
     for (size_t i = 0; rc == TR_OK && i < ks->view.n; i++) {
         const entry *e = &ks->view.e[i];
         if (e->used > e->flushed) {
@@ -896,8 +866,7 @@ int tr_keys_flush_usage(tr_keys *ks, char *err, size_t errlen)
         }
     }
     pthread_mutex_unlock(&ks->view_mu);
-    if (rc == TR_OK && n)
-        rc = exec(ks, "BEGIN IMMEDIATE", err, errlen);
+    if (rc == TR_OK && n) rc = exec(ks, "BEGIN IMMEDIATE", err, errlen);
     sqlite3_stmt *s = NULL;
     if (rc == TR_OK && n) {
         int src = sqlite3_prepare_v2(
@@ -916,17 +885,14 @@ int tr_keys_flush_usage(tr_keys *ks, char *err, size_t errlen)
         if (src != SQLITE_OK)
             rc = sql_err(ks, src, "recording key use", err, errlen);
         sqlite3_finalize(s);
-        if (rc == TR_OK)
-            rc = exec(ks, "COMMIT", err, errlen);
-        if (rc != TR_OK)
-            rollback(ks);
+        if (rc == TR_OK) rc = exec(ks, "COMMIT", err, errlen);
+        if (rc != TR_OK) rollback(ks);
     }
     if (rc == TR_OK && n) {
         pthread_mutex_lock(&ks->view_mu);
         for (size_t i = 0; i < n; i++) {
             entry *e = view_find(&ks->view, u[i].id, TR_KEY_ID_LEN);
-            if (e && u[i].at > e->flushed)
-                e->flushed = u[i].at;
+            if (e && u[i].at > e->flushed) e->flushed = u[i].at;
         }
         pthread_mutex_unlock(&ks->view_mu);
     }
@@ -940,40 +906,36 @@ uint64_t tr_keys_reloads(tr_keys *ks)
     return atomic_load(&ks->reloads);
 }
 
-/* ---- sessions ------------------------------------------------------------- */
+/* ---- sessions -------------------------------------------------------------
+ */
 
-int tr_keys_jwt_issue(tr_keys *ks, const char *id, tr_time now,
-                      int64_t ttl_s, char *token, size_t tokensize)
+int tr_keys_jwt_issue(tr_keys *ks, const char *id, tr_time now, int64_t ttl_s,
+                      char *token, size_t tokensize)
 {
-    if (ttl_s <= 0 || !id)
-        return TR_ERR_INVALID;
+    if (ttl_s <= 0 || !id) return TR_ERR_INVALID;
     tr_key_info k;
     int rc = ensure_fresh(ks, now, NULL);
-    if (rc == TR_OK)
-        rc = identify(ks, id, strlen(id), NULL, now, &k, NULL);
-    if (rc != TR_OK)
-        return rc;
+    if (rc == TR_OK) rc = identify(ks, id, strlen(id), NULL, now, &k, NULL);
+    if (rc != TR_OK) return rc;
     tr_jwt_claims c;
     memset(&c, 0, sizeof c);
     memcpy(c.sub, k.id, sizeof k.id);
     memcpy(c.name, k.name, sizeof k.name);
     c.role = k.role;
     c.iat = now / TR_NS_PER_SEC - (now % TR_NS_PER_SEC < 0);
-    if (ttl_s > INT64_MAX - c.iat)
-        return TR_ERR_RANGE;
+    if (ttl_s > INT64_MAX - c.iat) return TR_ERR_RANGE;
     c.exp = c.iat + ttl_s;
     return tr_jwt_sign(ks->secret, sizeof ks->secret, &c, token, tokensize);
 }
 
-int tr_keys_jwt_verify(tr_keys *ks, const char *token, size_t len,
-                       tr_time now, tr_key_info *out, const char **reason)
+int tr_keys_jwt_verify(tr_keys *ks, const char *token, size_t len, tr_time now,
+                       tr_key_info *out, const char **reason)
 {
     tr_jwt_claims c;
     const char *why = NULL;
-    int rc = tr_jwt_verify(ks->secret, sizeof ks->secret, token, len, now, &c,
-                           &why);
-    if (rc == TR_OK)
-        rc = ensure_fresh(ks, now, &why);
+    int rc =
+        tr_jwt_verify(ks->secret, sizeof ks->secret, token, len, now, &c, &why);
+    if (rc == TR_OK) rc = ensure_fresh(ks, now, &why);
     if (rc == TR_OK) {
         rc = identify(ks, c.sub, strlen(c.sub), NULL, now, out, &why);
         if (rc == TR_ERR_NOT_FOUND)
@@ -981,7 +943,6 @@ int tr_keys_jwt_verify(tr_keys *ks, const char *token, size_t len,
                       ? "the token's API key was revoked"
                       : "the token's API key is unknown";
     }
-    if (rc != TR_OK && reason)
-        *reason = why ? why : "refused";
+    if (rc != TR_OK && reason) *reason = why ? why : "refused";
     return rc;
 }

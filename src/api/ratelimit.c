@@ -52,8 +52,7 @@ static uint64_t ceil_div(uint64_t a, uint64_t b)
 /* Bring b's level up to time now. */
 static void refill(const tr_ratelimit *rl, bucket *b, tr_time now)
 {
-    if (now <= b->last)
-        return;
+    if (now <= b->last) return;
     uint64_t elapsed = (uint64_t)now - (uint64_t)b->last;
     uint64_t deficit = rl->cap_units - b->level;
     if (elapsed >= ceil_div(deficit, rl->rate))
@@ -67,8 +66,7 @@ static bucket *probe(bucket *t, size_t nslots, uint64_t seed, const char *id)
 {
     size_t mask = nslots - 1;
     for (size_t i = hash_id(seed, id) & mask;; i = (i + 1) & mask)
-        if (!t[i].id[0] || !strcmp(t[i].id, id))
-            return &t[i];
+        if (!t[i].id[0] || !strcmp(t[i].id, id)) return &t[i];
 }
 
 /* Rebuild the table, dropping buckets that are full at time now, into
@@ -85,8 +83,7 @@ static int rebuild(tr_ratelimit *rl, tr_time now)
     while ((keep + 1) * 2 > nslots)
         nslots *= 2;
     bucket *t = calloc(nslots, sizeof *t);
-    if (!t)
-        return TR_ERR_NOMEM;
+    if (!t) return TR_ERR_NOMEM;
     for (size_t i = 0; i < rl->nslots; i++)
         if (rl->b[i].id[0] && rl->b[i].level < rl->cap_units)
             *probe(t, nslots, rl->seed, rl->b[i].id) = rl->b[i];
@@ -97,15 +94,13 @@ static int rebuild(tr_ratelimit *rl, tr_time now)
     return TR_OK;
 }
 
-int tr_ratelimit_new(uint32_t capacity, uint32_t per_minute,
-                     tr_ratelimit **out)
+int tr_ratelimit_new(uint32_t capacity, uint32_t per_minute, tr_ratelimit **out)
 {
     if (capacity < 1 || capacity > TR_RATELIMIT_MAX || per_minute < 1 ||
         per_minute > TR_RATELIMIT_MAX)
         return TR_ERR_INVALID;
     tr_ratelimit *rl = calloc(1, sizeof *rl);
-    if (!rl)
-        return TR_ERR_NOMEM;
+    if (!rl) return TR_ERR_NOMEM;
     rl->nslots = 64;
     rl->b = calloc(rl->nslots, sizeof *rl->b);
     if (!rl->b) {
@@ -124,8 +119,7 @@ int tr_ratelimit_new(uint32_t capacity, uint32_t per_minute,
 
 void tr_ratelimit_free(tr_ratelimit *rl)
 {
-    if (!rl)
-        return;
+    if (!rl) return;
     pthread_mutex_destroy(&rl->mu);
     free(rl->b);
     free(rl);
@@ -135,16 +129,14 @@ int tr_ratelimit_take(tr_ratelimit *rl, const char *client, tr_time now,
                       uint32_t *retry_after_s)
 {
     size_t len = client ? strnlen(client, TR_RATELIMIT_ID_MAX + 1) : 0;
-    if (len == 0 || len > TR_RATELIMIT_ID_MAX)
-        return TR_ERR_INVALID;
+    if (len == 0 || len > TR_RATELIMIT_ID_MAX) return TR_ERR_INVALID;
     int rc;
     pthread_mutex_lock(&rl->mu);
     bucket *b = probe(rl->b, rl->nslots, rl->seed, client);
     if (!b->id[0]) {
         if ((rl->used + 1) * 2 > rl->nslots) {
             rc = rebuild(rl, now);
-            if (rc != TR_OK)
-                goto out;
+            if (rc != TR_OK) goto out;
             b = probe(rl->b, rl->nslots, rl->seed, client);
         }
         memcpy(b->id, client, len + 1);

@@ -107,8 +107,7 @@ static tr_time wall_now(void)
 /* A time to the second, or `none` for 0. */
 static const char *when(tr_time t, const char *none, char *buf)
 {
-    if (!t)
-        return none;
+    if (!t) return none;
     tr_time_format(t - t % TR_NS_PER_SEC, buf, TR_TIME_STRLEN);
     return buf;
 }
@@ -117,8 +116,7 @@ static const char *when(tr_time t, const char *none, char *buf)
  * Returns a malloc'd string, or NULL after printing why. */
 static char *store_path(const char *cmd, const char *config, const char *db)
 {
-    if (db)
-        return strdup(db);
+    if (db) return strdup(db);
     tr_bt_config cfg;
     char err[4800] = "";
     if (tr_bt_config_load(config, &cfg, err, sizeof err) != TR_OK) {
@@ -139,12 +137,11 @@ static char *store_path(const char *cmd, const char *config, const char *db)
     return p;
 }
 
-static tr_keys *open_store(const char *cmd, const char *config,
-                           const char *db, int create)
+static tr_keys *open_store(const char *cmd, const char *config, const char *db,
+                           int create)
 {
     char *path = store_path(cmd, config, db);
-    if (!path)
-        return NULL;
+    if (!path) return NULL;
     tr_keys *ks = NULL;
     char err[4400] = "";
     if (tr_keys_open(path, create, &ks, err, sizeof err) != TR_OK) {
@@ -165,8 +162,8 @@ typedef struct opts {
 
 /* Parse argv for subcommand cmd; returns -1 to go on, else an exit
  * status. */
-static int parse(const char *cmd, int argc, char **argv,
-                 void (*help)(FILE *), const char *shortopts, opts *o)
+static int parse(const char *cmd, int argc, char **argv, void (*help)(FILE *),
+                 const char *shortopts, opts *o)
 {
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
@@ -182,26 +179,38 @@ static int parse(const char *cmd, int argc, char **argv,
     optind = 1;
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         /* long options some subcommand does not take */
-        if ((c == 'r' || c == 'n') && !strchr(shortopts, c))
-            c = '?';
-        if (c == 'J' && strcmp(cmd, "list") != 0)
-            c = '?';
+        if ((c == 'r' || c == 'n') && !strchr(shortopts, c)) c = '?';
+        if (c == 'J' && strcmp(cmd, "list") != 0) c = '?';
         switch (c) {
-        case 'c': o->config = optarg; break;
-        case 'd': o->db = optarg; break;
-        case 'r': o->role = optarg; break;
-        case 'n': o->name = optarg; break;
-        case 'J': o->json = 1; break;
-        case 'h': help(stdout); return 0;
+        case 'c':
+            o->config = optarg;
+            break;
+        case 'd':
+            o->db = optarg;
+            break;
+        case 'r':
+            o->role = optarg;
+            break;
+        case 'n':
+            o->name = optarg;
+            break;
+        case 'J':
+            o->json = 1;
+            break;
+        case 'h':
+            help(stdout);
+            return 0;
         default:
             tr_cli_error("keys %s: bad option (see 'trader keys %s "
-                         "--help')", cmd, cmd);
+                         "--help')",
+                         cmd, cmd);
             return 2;
         }
     }
     if (!o->config == !o->db) {
         tr_cli_error("keys %s: give -c CONFIG or --db FILE (see 'trader "
-                     "keys %s --help')", cmd, cmd);
+                     "keys %s --help')",
+                     cmd, cmd);
         return 2;
     }
     o->nargs = argc - optind;
@@ -213,8 +222,7 @@ static int cmd_create(int argc, char **argv)
 {
     opts o;
     int st = parse("create", argc, argv, usage_create, "c:r:n:h", &o);
-    if (st >= 0)
-        return st;
+    if (st >= 0) return st;
     char err[4400] = "";
     tr_role role;
     if (o.nargs) {
@@ -234,8 +242,7 @@ static int cmd_create(int argc, char **argv)
         return 2;
     }
     tr_keys *ks = open_store("create", o.config, o.db, 1);
-    if (!ks)
-        return 2;
+    if (!ks) return 2;
     char key[TR_KEY_LEN + 1];
     tr_key_info info;
     int rc = tr_keys_create(ks, role, o.name, wall_now(), key, &info, err,
@@ -266,10 +273,10 @@ static int print_json(const tr_key_info *v, size_t n)
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++) {
         json_t *o = json_pack(
-            "{s:s,s:s,s:s,s:b,s:o,s:o,s:o}", "id", v[i].id, "name",
-            v[i].name, "role", tr_role_name(v[i].role), "active",
-            !v[i].revoked_at, "created_at", json_time(v[i].created_at),
-            "last_used_at", json_time(v[i].last_used_at), "revoked_at",
+            "{s:s,s:s,s:s,s:b,s:o,s:o,s:o}", "id", v[i].id, "name", v[i].name,
+            "role", tr_role_name(v[i].role), "active", !v[i].revoked_at,
+            "created_at", json_time(v[i].created_at), "last_used_at",
+            json_time(v[i].last_used_at), "revoked_at",
             json_time(v[i].revoked_at));
         if (!o || json_array_append_new(a, o) != 0) {
             json_decref(a);
@@ -291,15 +298,13 @@ static int cmd_list(int argc, char **argv)
 {
     opts o;
     int st = parse("list", argc, argv, usage_list, "c:h", &o);
-    if (st >= 0)
-        return st;
+    if (st >= 0) return st;
     if (o.nargs) {
         tr_cli_error("keys list: unexpected argument '%s'", o.args[0]);
         return 2;
     }
     tr_keys *ks = open_store("list", o.config, o.db, 0);
-    if (!ks)
-        return 2;
+    if (!ks) return 2;
     tr_key_info *v = NULL;
     size_t n = 0;
     char err[4400] = "";
@@ -319,13 +324,12 @@ static int cmd_list(int argc, char **argv)
                "STATUS", "CREATED", "LAST USED", "REVOKED", "NAME");
         for (size_t i = 0; i < n; i++) {
             char a[TR_TIME_STRLEN], b[TR_TIME_STRLEN], c[TR_TIME_STRLEN];
-            printf("%-8s  %-6s  %-7s  %-20s  %-20s  %-20s  %s\n", v[i].id,
-                   tr_role_name(v[i].role),
-                   v[i].revoked_at ? "revoked" : "active",
-                   when(v[i].created_at, "-", a),
-                   when(v[i].last_used_at, "never", b),
-                   when(v[i].revoked_at, "-", c),
-                   v[i].name[0] ? v[i].name : "-");
+            printf(
+                "%-8s  %-6s  %-7s  %-20s  %-20s  %-20s  %s\n", v[i].id,
+                tr_role_name(v[i].role), v[i].revoked_at ? "revoked" : "active",
+                when(v[i].created_at, "-", a),
+                when(v[i].last_used_at, "never", b),
+                when(v[i].revoked_at, "-", c), v[i].name[0] ? v[i].name : "-");
         }
         st = 0;
     }
@@ -337,20 +341,17 @@ static int cmd_revoke(int argc, char **argv)
 {
     opts o;
     int st = parse("revoke", argc, argv, usage_revoke, "c:h", &o);
-    if (st >= 0)
-        return st;
+    if (st >= 0) return st;
     if (o.nargs != 1) {
         tr_cli_error("keys revoke: give one key id or name (see 'trader "
                      "keys list')");
         return 2;
     }
     tr_keys *ks = open_store("revoke", o.config, o.db, 0);
-    if (!ks)
-        return 2;
+    if (!ks) return 2;
     tr_key_info info;
     char err[4400] = "";
-    int rc = tr_keys_revoke(ks, o.args[0], wall_now(), &info, err,
-                            sizeof err);
+    int rc = tr_keys_revoke(ks, o.args[0], wall_now(), &info, err, sizeof err);
     tr_keys_close(ks);
     if (rc != TR_OK) {
         tr_cli_error("keys revoke: %s", err);
@@ -372,12 +373,9 @@ int tr_cli_keys(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (!strcmp(sub, "create"))
-        return cmd_create(argc - 1, argv + 1);
-    if (!strcmp(sub, "list"))
-        return cmd_list(argc - 1, argv + 1);
-    if (!strcmp(sub, "revoke"))
-        return cmd_revoke(argc - 1, argv + 1);
+    if (!strcmp(sub, "create")) return cmd_create(argc - 1, argv + 1);
+    if (!strcmp(sub, "list")) return cmd_list(argc - 1, argv + 1);
+    if (!strcmp(sub, "revoke")) return cmd_revoke(argc - 1, argv + 1);
     tr_cli_error("keys: unknown command '%s' (create, list or revoke; see "
                  "'trader keys --help')",
                  sub);
