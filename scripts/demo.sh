@@ -36,17 +36,51 @@ echo "== 4. backtest: consensus strategy on SYNA, SYNB, SYNC with risk limits (c
 "$trader" backtest -c config/consensus_portfolio.yaml --out demo/backtest
 
 echo
-echo "== 5. paper trading: the same demo data replayed live, every event journaled first (config/paper.yaml)"
+echo "== 5. paper trading: the same demo data replayed live, every event journaled first,"
+echo "      with the REST API on http://127.0.0.1:8080 (config/paper.yaml)"
 rm -rf run/paper
-"$trader" --log-level warn run -c config/paper.yaml
+mkdir -p run/paper
+key=$("$trader" keys create --role admin --name demo -c config/paper.yaml 2>/dev/null)
+"$trader" --log-level warn run -c config/paper.yaml &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+api=http://127.0.0.1:8080/api/v1
+# Wait until it serves and the replayed feed has ended.
+for _ in $(seq 1 600); do
+  if curl -sf "$api/ready" 2>/dev/null | grep -q '"feed":"ended"'; then break; fi
+  if ! kill -0 $pid 2>/dev/null; then
+    echo "trader run stopped early (is port 8080 taken?)" >&2; exit 1
+  fi
+  sleep 0.1
+done
+
 echo
 echo "== 6. its state, read from the SQLite projection of the journal (trader status)"
+sleep 0.5 # the projection follows the journal a moment behind
 "$trader" status -c config/paper.yaml
 echo
 "$trader" journal inspect run/paper/journal
-echo "   (kill it with -9 mid-run and start it again: it goes on where it stopped)"
 
 echo
+echo "== 7. the API: a signal from outside, then the positions (demo key: $key)"
+echo "\$ curl -s -H 'Authorization: Bearer \$KEY' -d '{\"symbol\":\"SYNA\",\"action\":\"BUY\",\"quantity\":10,\"signal_id\":\"demo-1\"}' $api/signals"
+curl -s -H "Authorization: Bearer $key" \
+  -d '{"symbol":"SYNA","action":"BUY","quantity":10,"signal_id":"demo-1"}' "$api/signals"
+echo
+echo "\$ curl -s -H 'Authorization: Bearer \$KEY' $api/portfolio"
+curl -s -H "Authorization: Bearer $key" "$api/portfolio" | cut -c1-400
+echo
+echo
 echo "Open the report: demo/backtest/report.html (it needs no network)."
+if [ -t 0 ]; then
+  echo "The API serves on $api with the demo key $key"
+  echo "(metrics: http://127.0.0.1:8080/metrics). Ctrl-C stops it; started again"
+  echo "(build/trader run -c config/paper.yaml) it goes on where it stopped."
+  wait $pid || true
+else
+  kill -TERM $pid
+  wait $pid || true
+fi
+trap - EXIT
 echo "Next: 'build/trader --help'; backtest your own CSV by copying"
 echo "config/sma_cross.yaml and pointing 'file:' at it."

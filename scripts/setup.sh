@@ -7,8 +7,9 @@ set -euo pipefail
 
 what=${1:-build}
 build_pkgs=(gcc libc6-dev make cmake pkg-config libyaml-dev libjansson-dev libsqlite3-dev
-            libwebsockets-dev libssl-dev libcurl4-openssl-dev)
-test_pkgs=(r-base-core r-cran-ttr python3 chromium sqlite3 prometheus wrk curl)
+            libwebsockets-dev libssl-dev libcurl4-openssl-dev curl)
+test_pkgs=(r-base-core r-cran-ttr python3 python3-jsonschema chromium sqlite3
+           prometheus wrk)
 
 pkgs=("${build_pkgs[@]}")
 case "$what" in

@@ -279,34 +279,15 @@ static int is(const char *m, const char *want)
     return strcmp(m, want) == 0;
 }
 
-/* The route's name for metrics: its pattern, never the raw path. */
-static void route_name(const char *path, char *out, size_t size)
+/* Answer req; *route gets the route's pattern (for metrics: never the raw
+ * path, so no request can make up new series), "other" when none. */
+static void dispatch(tr_api *a, const tr_api_request *req, tr_api_response *r,
+                     const char **route)
 {
-    char seg[4][96];
-    size_t n = strncmp(path, "/api/v1/", 8) == 0 ? segments(path + 8, seg) : 0;
-    if (!strcmp(path, "/metrics")) {
-        snprintf(out, size, "/metrics");
-        return;
-    }
-    if (n == 0 || n > 4) {
-        snprintf(out, size, "other");
-        return;
-    }
-    size_t len = (size_t)snprintf(out, size, "/api/v1/%s", seg[0]);
-    for (size_t i = 1; i < n && len < size; i++) {
-        int param = !(i == 2 && (!strcmp(seg[i], "close") ||
-                                 !strcmp(seg[i], "report"))) &&
-                    !(i == 1 && !strcmp(seg[0], "risk")) &&
-                    !(i == 1 && !strcmp(seg[0], "auth"));
-        len += (size_t)snprintf(out + len, size - len, "/%s",
-                                param ? "{id}" : seg[i]);
-    }
-}
-
-static void dispatch(tr_api *a, const tr_api_request *req, tr_api_response *r)
-{
+    *route = "other";
     const char *m = req->method;
     if (!strcmp(req->path, "/metrics")) {
+        *route = "/metrics";
         if (!is(m, "GET"))
             return not_allowed(r, "GET");
         tr_key_info who;
@@ -328,14 +309,22 @@ static void dispatch(tr_api *a, const tr_api_request *req, tr_api_response *r)
     }
     const char *s0 = seg[0];
     /* Open to all: liveness, readiness, the API's description, login. */
-    if (n == 1 && !strcmp(s0, "health"))
+    if (n == 1 && !strcmp(s0, "health")) {
+        *route = "/api/v1/health";
         return is(m, "GET") ? tr__api_health(a, r) : not_allowed(r, "GET");
-    if (n == 1 && !strcmp(s0, "ready"))
+    }
+    if (n == 1 && !strcmp(s0, "ready")) {
+        *route = "/api/v1/ready";
         return is(m, "GET") ? tr__api_ready(a, r) : not_allowed(r, "GET");
-    if (n == 1 && !strcmp(s0, "openapi.json"))
+    }
+    if (n == 1 && !strcmp(s0, "openapi.json")) {
+        *route = "/api/v1/openapi.json";
         return is(m, "GET") ? tr__api_openapi(r) : not_allowed(r, "GET");
-    if (n == 2 && !strcmp(s0, "auth") && !strcmp(seg[1], "login"))
+    }
+    if (n == 2 && !strcmp(s0, "auth") && !strcmp(seg[1], "login")) {
+        *route = "/api/v1/auth/login";
         return is(m, "POST") ? login(a, req, r) : not_allowed(r, "POST");
+    }
 
     tr_key_info who;
     tr_role need = is(m, "GET") ? TR_ROLE_VIEWER : TR_ROLE_TRADER;
@@ -348,45 +337,61 @@ static void dispatch(tr_api *a, const tr_api_request *req, tr_api_response *r)
     handler h = NULL;
     const char *allow = NULL;
     if (n == 1 && !strcmp(s0, "account"))
+        *route = "/api/v1/account",
         allow = "GET", h = is(m, "GET") ? tr__api_account : NULL;
     else if (n == 1 && !strcmp(s0, "portfolio"))
+        *route = "/api/v1/portfolio",
         allow = "GET", h = is(m, "GET") ? tr__api_portfolio : NULL;
     else if (n == 1 && !strcmp(s0, "positions"))
+        *route = "/api/v1/positions",
         allow = "GET", h = is(m, "GET") ? tr__api_positions : NULL;
     else if (n == 2 && !strcmp(s0, "positions"))
+        *route = "/api/v1/positions/{symbol}",
         allow = "GET", h = is(m, "GET") ? tr__api_position : NULL;
     else if (n == 3 && !strcmp(s0, "positions") && !strcmp(seg[2], "close"))
+        *route = "/api/v1/positions/{symbol}/close",
         allow = "POST", h = is(m, "POST") ? tr__api_close : NULL;
     else if (n == 1 && !strcmp(s0, "orders"))
+        *route = "/api/v1/orders",
         allow = "GET, POST, DELETE",
         h = is(m, "GET")      ? tr__api_orders
             : is(m, "POST")   ? tr__api_order_post
             : is(m, "DELETE") ? tr__api_cancel_all
                               : NULL;
     else if (n == 2 && !strcmp(s0, "orders"))
+        *route = "/api/v1/orders/{id}",
         allow = "GET, DELETE",
         h = is(m, "GET")      ? tr__api_order
             : is(m, "DELETE") ? tr__api_cancel
                               : NULL;
     else if (n == 1 && !strcmp(s0, "trades"))
+        *route = "/api/v1/trades",
         allow = "GET", h = is(m, "GET") ? tr__api_trades : NULL;
     else if (n == 1 && !strcmp(s0, "signals"))
+        *route = "/api/v1/signals",
         allow = "POST", h = is(m, "POST") ? tr__api_signal : NULL;
     else if (n == 1 && !strcmp(s0, "strategies"))
+        *route = "/api/v1/strategies",
         allow = "GET", h = is(m, "GET") ? tr__api_strategies : NULL;
     else if (n == 2 && !strcmp(s0, "strategies"))
+        *route = "/api/v1/strategies/{name}",
         allow = "GET, PATCH",
         h = is(m, "GET")     ? tr__api_strategy
             : is(m, "PATCH") ? tr__api_strategy_patch
                              : NULL;
     else if (n == 1 && !strcmp(s0, "risk"))
+        *route = "/api/v1/risk",
         allow = "GET", h = is(m, "GET") ? tr__api_risk : NULL;
     else if (n == 2 && !strcmp(s0, "risk") &&
              (!strcmp(seg[1], "halt") || !strcmp(seg[1], "resume")))
+        *route = !strcmp(seg[1], "halt") ? "/api/v1/risk/halt"
+                                         : "/api/v1/risk/resume",
         allow = "POST", h = is(m, "POST") ? tr__api_halt : NULL;
     else if (n == 2 && !strcmp(s0, "bars"))
+        *route = "/api/v1/bars/{symbol}",
         allow = "GET", h = is(m, "GET") ? tr__api_bars : NULL;
     if (!allow) {
+        *route = "other";
         tr__api_error(r, 404, "not_found", "no such path (see "
                       "/api/v1/openapi.json)", NULL);
         return;
@@ -402,12 +407,12 @@ void tr_api_handle(tr_api *a, const tr_api_request *req, tr_api_response *r)
 {
     memset(r, 0, sizeof *r);
     int64_t t0 = tr__api_mono_ns();
-    dispatch(a, req, r);
+    const char *route;
+    dispatch(a, req, r, &route);
     if (!r->status)
         tr__api_error(r, 500, "internal", "no answer", NULL);
     if (a->d.metrics) {
-        char route[128], code[8];
-        route_name(req->path, route, sizeof route);
+        char code[8];
         snprintf(code, sizeof code, "%d", r->status);
         tr_metric_inc(tr_metrics_get(a->d.metrics, TR_M_API_REQUESTS_TOTAL,
                                      route, code));

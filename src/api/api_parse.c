@@ -51,7 +51,7 @@ int tr__api_only_fields(json_t *obj, const char *const *allowed,
             for (size_t i = 0; allowed[i] && len < sizeof msg - 2; i++)
                 len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s",
                                         i ? ", " : "", allowed[i]);
-            tr__api_error(r, 400, "unknown_field", msg, key);
+            tr__api_error(r, 422, "unknown_field", msg, key);
             return 0;
         }
     }
@@ -96,14 +96,19 @@ int tr__api_fx_field(json_t *obj, const char *key, int required, tr_fx max,
     }
     tr_fx x = 0;
     int ok = 1;
-    if (json_is_string(v)) { /* exact decimal text */
+    if (json_is_string(v)) { /* exact decimal text, at most 8 decimals */
         const char *s = json_string_value(v);
-        ok = tr_fx_parse(s, strlen(s), &x) == TR_OK;
+        const char *dot = strchr(s, '.');
+        ok = tr_fx_parse(s, strlen(s), &x) == TR_OK && !strpbrk(s, "eE") &&
+             (!dot || strspn(dot + 1, "0123456789") <= 8);
     } else if (json_is_integer(v)) {
         ok = tr_fx_from_int((int64_t)json_integer_value(v), &x) == TR_OK;
     } else if (json_is_real(v)) {
+        /* A JSON number is read as a double; it must be one of ours (at
+         * most 8 decimals) to well within the double's own precision. */
         double d = json_real_value(v);
-        ok = isfinite(d) && tr_fx_from_double(d, &x) == TR_OK;
+        ok = isfinite(d) && tr_fx_from_double(d, &x) == TR_OK &&
+             fabs(tr_fx_to_double(x) - d) <= 1e-12 * fmax(1.0, fabs(d));
     } else {
         snprintf(msg, sizeof msg, "'%s' must be a number (or a decimal "
                  "string such as \"101.25\")", key);

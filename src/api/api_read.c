@@ -237,9 +237,6 @@ static void write_order(tr_jw *w, const tr_view_state *s, const tr_order *o)
 {
     tr_jw_obj(w);
     tr_jw_kint(w, "id", (int64_t)o->id);
-    char cid[32];
-    snprintf(cid, sizeof cid, "tr-%" PRIu64, o->id);
-    tr_jw_kstr(w, "client_order_id", cid);
     tr_jw_kstr(w, "symbol", o->sym < s->nsyms ? s->symbols[o->sym] : "?");
     tr_jw_kstr(w, "side", tr_side_name(o->side));
     tr_jw_kstr(w, "type", tr_order_type_name(o->type));
@@ -259,9 +256,6 @@ static void write_order(tr_jw *w, const tr_view_state *s, const tr_order *o)
     tr_jw_ktime(w, "created_at", o->created);
     tr_jw_ktime(w, "updated_at", o->updated);
     tr_jw_kstr(w, "strategy", o->strategy);
-    if (o->status == TR_ORD_REJECTED && o->reject_code)
-        tr_jw_kstr(w, "reject_reason",
-                   tr_risk_reason_name((tr_risk_reason)o->reject_code));
     tr_jw_end(w);
 }
 
@@ -447,8 +441,12 @@ static void write_strategy(tr_api *a, tr_jw *w)
     tr_jw_kbool(w, "enabled", enabled);
     tr_jw_key(w, "params");
     tr_jw_obj(w);
-    for (size_t i = 0; i < d->nparams; i++)
-        tr_jw_knum(w, d->params[i].name, params[i]);
+    for (size_t i = 0; i < d->nparams; i++) {
+        if (d->params[i].type == TR_PARAM_BOOL)
+            tr_jw_kbool(w, d->params[i].name, params[i] != 0);
+        else
+            tr_jw_knum(w, d->params[i].name, params[i]);
+    }
     tr_jw_end(w);
     tr_jw_key(w, "param_specs");
     tr_jw_arr(w);

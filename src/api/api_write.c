@@ -31,6 +31,10 @@ static int call_engine(tr_api *a, tr_cmd *c, tr_api_response *r)
     tr__api_error(r, 503, "unavailable",
                   rc == TR_ERR_FULL
                       ? "the engine's queue is full; retry shortly"
+                  : c->done
+                      ? "the engine carried this out but the journal has "
+                        "not confirmed it yet; send it again with the same "
+                        "signal_id / client_order_id to get its answer"
                       : "the engine is not taking commands (starting, "
                         "stopping, or trading halted by a journal failure)",
                   NULL);
@@ -181,10 +185,12 @@ void tr__api_signal(tr_api *a, const tr_api_request *req,
     tr_jw_init(&w);
     tr_jw_obj(&w);
     tr_jw_kstr(&w, "status", executed ? "executed" : "rejected");
+    /* A reversal whose entry was refused still executed its exit: the
+     * reason then says why the entry was not placed. */
     tr_jw_kstr(&w, "reason",
-               executed ? "ok"
-               : k->action == 0
-                   ? "hold"
+               k->action == 0 && !executed ? "hold"
+               : c.ans.a.reason == TR_RISK_OK
+                   ? "ok"
                    : tr_risk_reason_name(c.ans.a.reason));
     tr_jw_kstr(&w, "detail", c.ans.a.detail[0] ? c.ans.a.detail
                              : executed        ? "order placed"
@@ -260,7 +266,7 @@ void tr__api_order_post(tr_api *a, const tr_api_request *req,
         !tr__api_str_field(b, "symbol", 1, &sym, r) ||
         !tr__api_symbol(a, sym, "symbol", &k->sym, r))
         goto out;
-    if (!json_object_get(b, "side")) {
+    if (!json_is_string(json_object_get(b, "side"))) {
         tr__api_error(r, 422, "missing_field", "'side' is required (buy or "
                       "sell)", "side");
         goto out;
@@ -426,6 +432,11 @@ void tr__api_close(tr_api *a, const tr_api_request *req,
                       "close", NULL);
         return;
     }
+    if (!c.ans.a.executed) {
+        tr__api_error(r, 422, "refused", "the broker refused the closing "
+                      "order", NULL);
+        return;
+    }
     tr_jw w;
     tr_jw_init(&w);
     tr_jw_obj(&w);
@@ -510,6 +521,11 @@ void tr__api_strategy_patch(tr_api *a, const tr_api_request *req,
                 goto out;
             }
             c.ctl.params[i] = x;
+        }
+        if (!json_object_size(ps)) {
+            tr__api_error(r, 422, "invalid", "params is empty: name the "
+                          "parameters to change", "params");
+            goto out;
         }
         c.ctl.nparams = (uint8_t)d->nparams;
     }

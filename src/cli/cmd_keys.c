@@ -112,7 +112,8 @@ static const char *when(tr_time t, const char *none, char *buf)
     return buf;
 }
 
-/* The key store's path: --db, or keys.db beside the config's run.database.
+/* The key store's path: --db, the config's api.keys, or keys.db beside the
+ * config's run.database (api.keys defaults to that too).
  * Returns a malloc'd string, or NULL after printing why. */
 static char *store_path(const char *cmd, const char *config, const char *db)
 {
@@ -122,6 +123,13 @@ static char *store_path(const char *cmd, const char *config, const char *db)
     if (tr_bt_config_load(config, &cfg, err, sizeof err) != TR_OK) {
         fprintf(stderr, "%s\n", err);
         return NULL;
+    }
+    if (cfg.api.keys) { /* the api: section names it (or its default) */
+        char *k = strdup(cfg.api.keys);
+        tr_bt_config_free(&cfg);
+        if (!k)
+            tr_cli_error("keys %s: out of memory", cmd);
+        return k;
     }
     const char *dbp = cfg.run.database;
     const char *slash = strrchr(dbp, '/');

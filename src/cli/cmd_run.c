@@ -3,8 +3,12 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "api/metrics.h"
+#include "api/service.h"
 #include "cli/cli.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -43,6 +47,13 @@ static void usage(FILE *out)
             "                                  # interval 1m|1d)\n"
             "      speed: 60                   # bar time per wall time; max = no\n"
             "                                  # waiting\n"
+            "  api:                            # optional: the HTTP API, the\n"
+            "    listen: 127.0.0.1:8080        # WebSocket stream and /metrics\n"
+            "    rate_limit: 100               # requests a minute per key\n"
+            "\n"
+            "With an api: section the run serves the REST API under /api/v1\n"
+            "(keys from `trader keys create`), and goes on serving after the\n"
+            "feed ends, until stopped.\n"
             "\n"
             "options:\n"
             "  -c, --config CONFIG  the YAML file (see config/paper.yaml)\n"
@@ -103,8 +114,53 @@ int tr_cli_run(int argc, char **argv)
                cfg.run.database, perr);
         proj = NULL;
     }
+    /* The API around the run: a view of the engine's state for reads, a
+     * command queue for changes, metrics, and the HTTP server. */
+    tr_live_io io = {0};
+    tr_service *svc = NULL;
+    tr_metrics *metrics = NULL;
+    if (cfg.api.enabled) {
+        const char **names = calloc(cfg.ndata ? cfg.ndata : 1, sizeof *names);
+        for (size_t i = 0; names && i < cfg.ndata; i++)
+            names[i] = cfg.data[i].symbol;
+        io.view = names ? tr_view_new(cfg.ndata, names, cfg.engine.cash) : NULL;
+        free(names);
+        io.q = tr_cmdq_new(1024);
+        io.serve = 1;
+        if (tr_metrics_new(&metrics) == TR_OK &&
+            tr_metrics_register_standard(metrics, tr_cli_version(),
+                                         (double)time(NULL), NULL) != TR_OK) {
+            tr_metrics_free(metrics);
+            metrics = NULL;
+        }
+        io.metrics = metrics;
+        if (!io.view || !io.q || !metrics) {
+            tr_cli_error("run: out of memory");
+            rc = TR_ERR_NOMEM;
+        } else {
+            rc = tr_service_start(&cfg, io.view, io.q, metrics, &svc, err,
+                                  sizeof err);
+        }
+        if (rc != TR_OK) {
+            tr_log(TR_LOG_ERROR, "api", "%s", err);
+            tr_proj_follow_stop(proj);
+            tr_view_free(io.view);
+            tr_cmdq_free(io.q);
+            tr_metrics_free(metrics);
+            tr_bt_config_free(&cfg);
+            return 2;
+        }
+        tr_log(TR_LOG_INFO, "api", "serving http%s://%s:%d/api/v1 (keys: %s)",
+               cfg.api.tls_cert ? "s" : "", cfg.api.host,
+               tr_service_port(svc), cfg.api.keys);
+    }
     tr_live_stats st;
-    rc = tr_live_run(&cfg, &stop_requested, NULL, &st, err, sizeof err);
+    rc = tr_live_run(&cfg, &stop_requested, cfg.api.enabled ? &io : NULL, &st,
+                     err, sizeof err);
+    tr_service_stop(svc);
+    tr_view_free(io.view);
+    tr_cmdq_free(io.q);
+    tr_metrics_free(metrics);
     if (proj && tr_proj_follow_stop(proj) != TR_OK)
         tr_log(TR_LOG_WARN, "store", "database %s is behind the journal: "
                "`trader db rebuild -c %s` brings it up to date",
