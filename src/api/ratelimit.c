@@ -12,6 +12,7 @@
  * bucket), and doubled if that is not enough. */
 #include "api/auth.h"
 
+#include <assert.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -60,6 +61,7 @@ static void refill(const tr_ratelimit *rl, bucket *b, tr_time now)
     else
         b->level += elapsed * rl->rate; /* < deficit: no overflow */
     b->last = now;
+    assert(b->level <= rl->cap_units);
 }
 
 static bucket *probe(bucket *t, size_t nslots, uint64_t seed, const char *id)

@@ -659,6 +659,18 @@ static void test_ratelimit_arithmetic(void)
     CHECK_EQ_I64(tr_ratelimit_take(rl, "a", t + 59 * TR_NS_PER_SEC, &ra), 0);
     CHECK_EQ_I64(ra, 1);
     CHECK_EQ_I64(tr_ratelimit_take(rl, "a", t + 60 * TR_NS_PER_SEC, &ra), 1);
+    tr_ratelimit_free(rl);
+
+    /* a rate that does not divide a minute: 7 a minute is one request per
+     * 8571428571.43 ns; a bucket is full after 8571428572 ns, never more
+     * than full, and the next request needs as long again */
+    CHECK_EQ_I64(tr_ratelimit_new(1, 7, &rl), TR_OK);
+    const tr_time step = INT64_C(8571428572);
+    CHECK_EQ_I64(tr_ratelimit_take(rl, "a", t, &ra), 1);
+    CHECK_EQ_I64(tr_ratelimit_take(rl, "a", t + step - 1, &ra), 0);
+    CHECK_EQ_I64(tr_ratelimit_take(rl, "a", t + step, &ra), 1);
+    CHECK_EQ_I64(tr_ratelimit_take(rl, "a", t + 2 * step - 1, &ra), 0);
+    CHECK_EQ_I64(tr_ratelimit_take(rl, "a", t + 2 * step, &ra), 1);
     /* the extremes do not overflow: a huge capacity and rate, an epoch of
      * idleness */
     tr_ratelimit_free(rl);

@@ -560,6 +560,76 @@ static void test_threads_real_clock(void)
     free(p);
 }
 
+/* ---- a look that cannot happen on time ------------------------------------
+ */
+
+typedef struct busy_ctx {
+    tr_keys *ks;
+    sqlite3 *locker;
+    tr_time now;
+    int rc;
+} busy_ctx;
+
+/* Holds ks's connection (create waits on the file's write lock). */
+static void *create_waiting(void *arg)
+{
+    busy_ctx *c = arg;
+    char k[TR_KEY_LEN + 1], err[256];
+    c->rc = tr_keys_create(c->ks, TR_ROLE_VIEWER, NULL, c->now, k, NULL, err,
+                           sizeof err);
+    return NULL;
+}
+
+static void *release_later(void *arg)
+{
+    busy_ctx *c = arg;
+    struct timespec pause = {0, 300 * MS};
+    nanosleep(&pause, NULL);
+    sqlite3_exec(c->locker, "ROLLBACK", NULL, NULL, NULL);
+    return NULL;
+}
+
+/* When the periodic look is skipped (the handle's connection is busy), a
+ * verify whose view is older than the limit waits for a look rather than
+ * answer from the old view. */
+static void test_stale_view_waits(void)
+{
+    char *p = path_in("stale.db");
+    tr_keys *a = open_ok(p, 1), *b = open_ok(p, 0);
+    char k[TR_KEY_LEN + 1], err[512];
+    CHECK_EQ_I64(tr_keys_create(a, TR_ROLE_TRADER, "victim", T0, k, NULL, err,
+                                sizeof err),
+                 TR_OK);
+    CHECK_EQ_I64(verify(b, k, T0, NULL, NULL), TR_OK);
+    CHECK_EQ_I64(tr_keys_revoke(a, "victim", T0 + MS, NULL, err, sizeof err),
+                 TR_OK);
+    /* another connection takes the write lock; b's create then holds b's
+     * connection while it waits for it */
+    busy_ctx c = {.ks = b, .now = T0 + 2 * TR_NS_PER_SEC};
+    sqlite3_open(p, &c.locker);
+    CHECK_EQ_I64(sqlite3_exec(c.locker, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+                 SQLITE_OK);
+    pthread_t creator, releaser;
+    pthread_create(&creator, NULL, create_waiting, &c);
+    struct timespec pause = {0, 50 * MS};
+    nanosleep(&pause, NULL);
+    pthread_create(&releaser, NULL, release_later, &c);
+    tr_time t0 = wall_now();
+    const char *reason = NULL;
+    CHECK_EQ_I64(verify(b, k, T0 + 2 * TR_NS_PER_SEC, NULL, &reason),
+                 TR_ERR_NOT_FOUND);
+    CHECK_STR(reason, "API key revoked");
+    /* it waited for the connection: the path under test was taken */
+    CHECK(wall_now() - t0 > 100 * MS);
+    pthread_join(creator, NULL);
+    pthread_join(releaser, NULL);
+    CHECK_EQ_I64(c.rc, TR_OK);
+    sqlite3_close(c.locker);
+    tr_keys_close(a);
+    tr_keys_close(b);
+    free(p);
+}
+
 /* ---- sessions --------------------------------------------------------------
  */
 
@@ -714,6 +784,7 @@ int main(void)
     test_list_revoke();
     test_two_handles();
     test_threads_real_clock();
+    test_stale_view_waits();
     test_sessions();
     test_usage();
     rm_rf(dir);
