@@ -18,7 +18,7 @@ What it checks, one printed line each:
   - requests that must fail do, with a valid Error body: no credential or a
     bad one (401), unknown routes (404), a method a path does not take (405,
     with an Allow header naming exactly the documented methods), malformed
-    JSON and unknown fields (400), unknown symbols (404 / 422), bad query
+    JSON (400), unknown fields (422), unknown symbols (404 / 422), bad query
     values (400);
   - every path and method of the document is routed by the server: sent
     without a credential it is 401 where the document asks for one (so
@@ -550,7 +550,7 @@ class Checker:
         a = self.c.call("POST", t, body={"symbol": sym, "action": "HOLD",
                                          "no_such_field": 1})
         self.check_answer(t, "post", t + " [unknown field]", a,
-                          expect={400}, code="unknown_field")
+                          expect={422}, code="unknown_field")
         a = self.c.call("POST", t, body={"symbol": "NO_SUCH_SYMBOL_X",
                                          "action": "HOLD"})
         self.check_answer(t, "post", t + " [unknown symbol]", a,

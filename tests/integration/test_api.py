@@ -530,6 +530,15 @@ api:
     check(st == 200 and doc.get("openapi", "").startswith("3."),
           "openapi.json served")
 
+    # Every route and schema against the OpenAPI document, both ways.
+    chk = subprocess.run([sys.executable,
+                          os.path.join(os.path.dirname(__file__),
+                                       "openapi_check.py"),
+                          api.base, admin], capture_output=True, text=True)
+    check(chk.returncode == 0, "openapi_check: %s" %
+          "\n".join(l for l in chk.stdout.splitlines()
+                    if l.startswith("FAIL"))[-2000:])
+
     final = state()
     proc.send_signal(signal.SIGKILL)
     proc.wait()
