@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -695,7 +696,21 @@ void tr__api_metrics(tr_api *a, tr_api_response *r)
     tr_metric_set(tr_metrics_get(m, TR_M_DAILY_LOSS_LIMIT, NULL, NULL),
                   tr_fx_to_double(s->day_start_equity) *
                       a->d.cfg->engine.risk.daily_loss_pct / 100);
+    /* Feed lag: how long since the engine last stepped, while the feed
+     * runs (an ended replay is not a stale feed). Journal lag: records
+     * handed to the writer thread and not yet written. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    double lag = s->ready && !s->feed_done && s->wall_ns
+                     ? (double)(now - s->wall_ns) / 1e9
+                     : 0;
+    uint64_t seq = s->seq;
     tr_view_release(a->d.view);
+    tr_metric_set(tr_metrics_get(m, TR_M_FEED_LAG, NULL, NULL), lag);
+    uint64_t written = tr_cmdq_written(a->d.q);
+    tr_metric_set(tr_metrics_get(m, TR_M_JOURNAL_LAG, NULL, NULL),
+                  seq > written ? (double)(seq - written) : 0);
     char *buf = NULL;
     size_t cap = 0, len = 0;
     if (tr_metrics_render(m, &buf, &cap, &len) != TR_OK) {

@@ -373,6 +373,14 @@ void tr_cmdq_journal_progress(tr_cmdq *q, uint64_t seq, int failed)
     pthread_mutex_unlock(&q->mu);
 }
 
+uint64_t tr_cmdq_written(tr_cmdq *q)
+{
+    pthread_mutex_lock(&q->mu);
+    uint64_t w = q->written;
+    pthread_mutex_unlock(&q->mu);
+    return w;
+}
+
 void tr_cmdq_set_open(tr_cmdq *q, int open)
 {
     pthread_mutex_lock(&q->mu);

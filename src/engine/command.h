@@ -90,6 +90,9 @@ void tr_cmdq_complete(tr_cmdq *q, tr_cmd *c, uint64_t seq);
  * the journal failed for good (waiters get TR_ERR_IO). */
 void tr_cmdq_journal_progress(tr_cmdq *q, uint64_t seq, int failed);
 
+/* Journal records written so far (as reported by the writer). Any thread. */
+uint64_t tr_cmdq_written(tr_cmdq *q);
+
 /* Open (accepting) or closed (every waiting and new call gets TR_ERR_IO).
  * A new queue is closed until the engine is ready. */
 void tr_cmdq_set_open(tr_cmdq *q, int open);

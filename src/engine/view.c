@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/err.h"
 #include "core/time.h"
@@ -185,6 +186,10 @@ int tr_view_publish(tr_view *v, const tr_engine *e, uint64_t seq)
     s->now = tr_engine_now(e);
     s->seq = seq;
     s->steps++;
+    /* For the feed-lag gauge only: the view is not business state. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    s->wall_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
     pthread_mutex_unlock(&v->mu);
     return rc;
 }

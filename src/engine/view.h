@@ -41,6 +41,7 @@ typedef struct tr_view_state {
     tr_time now;             /* market time of the last step */
     uint64_t seq;            /* journal records up to here are reflected */
     uint64_t steps;
+    int64_t wall_ns;         /* CLOCK_REALTIME of the last publish */
     int ready;               /* recovery is over, trading */
     int feed_done;           /* the feed ran out */
 } tr_view_state;
