@@ -12,4 +12,7 @@ for b in "$dir"/bench/bench_*; do
 done
 echo "== bench_store"
 bench/bench_store.sh "$dir/trader" || status=1
+echo
+echo "== bench_api"
+bench/bench_api.sh "$dir/trader" "$dir/bench/api/bench_api" || status=1
 exit $status

@@ -387,6 +387,18 @@ static void dispatch(tr_api *a, const tr_api_request *req, tr_api_response *r,
         *route = !strcmp(seg[1], "halt") ? "/api/v1/risk/halt"
                                          : "/api/v1/risk/resume",
         allow = "POST", h = is(m, "POST") ? tr__api_halt : NULL;
+    else if (n == 1 && !strcmp(s0, "backtests"))
+        *route = "/api/v1/backtests",
+        allow = "GET, POST",
+        h = is(m, "GET")    ? tr__api_backtests
+            : is(m, "POST") ? tr__api_backtest_post
+                            : NULL;
+    else if (n == 2 && !strcmp(s0, "backtests"))
+        *route = "/api/v1/backtests/{id}",
+        allow = "GET", h = is(m, "GET") ? tr__api_backtest : NULL;
+    else if (n == 3 && !strcmp(s0, "backtests") && !strcmp(seg[2], "report"))
+        *route = "/api/v1/backtests/{id}/report",
+        allow = "GET", h = is(m, "GET") ? tr__api_backtest_report : NULL;
     else if (n == 2 && !strcmp(s0, "bars"))
         *route = "/api/v1/bars/{symbol}",
         allow = "GET", h = is(m, "GET") ? tr__api_bars : NULL;

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "api/auth.h"
+#include "api/backtests.h"
 #include "api/metrics.h"
 #include "engine/backtest.h"
 #include "engine/command.h"
@@ -45,6 +46,7 @@ typedef struct tr_api_deps {
     tr_cmdq *q;
     tr_keys *keys;             /* the key store */
     tr_metrics *metrics;       /* may be NULL */
+    tr_bt_jobs *jobs;          /* backtests; may be NULL (routes 503) */
     int metrics_public;        /* /metrics without a key */
     uint32_t rate_limit;       /* requests per minute per key */
 } tr_api_deps;

@@ -56,6 +56,10 @@ tr__api_handler tr__api_account, tr__api_portfolio, tr__api_positions,
     tr__api_position, tr__api_orders, tr__api_order, tr__api_trades,
     tr__api_strategies, tr__api_strategy, tr__api_risk, tr__api_bars;
 
+/* Backtests in worker processes (api_backtests.c). */
+tr__api_handler tr__api_backtest_post, tr__api_backtests, tr__api_backtest,
+    tr__api_backtest_report;
+
 /* Changes, through the engine (api_write.c). */
 tr__api_handler tr__api_signal, tr__api_order_post, tr__api_cancel,
     tr__api_cancel_all, tr__api_close, tr__api_strategy_patch, tr__api_halt;

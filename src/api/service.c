@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "api/auth.h"
@@ -48,6 +49,7 @@ struct tr_service {
     const tr_bt_config *cfg;
     tr_view *view;
     tr_keys *keys;
+    tr_bt_jobs *jobs;
     tr_api *api;
     tr_http_server *http;
     pthread_t stream;
@@ -438,8 +440,28 @@ int tr_service_start(const tr_bt_config *cfg, tr_view *view, tr_cmdq *q,
         rc = tr_keys_open(cfg->api.keys, 1, &s->keys, err, errlen);
     if (rc != TR_OK)
         goto fail;
-    tr_api_deps d = {cfg,     view, q, s->keys, metrics, cfg->api.metrics_public,
-                     cfg->api.rate_limit};
+    /* Backtests asked for over the API run beside the database, in
+     * worker processes of this same executable. */
+    char exe[4096], jobs_dir[4200];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    snprintf(jobs_dir, sizeof jobs_dir, "%s", cfg->run.database);
+    char *js = strrchr(jobs_dir, '/');
+    snprintf(js ? js + 1 : jobs_dir, sizeof jobs_dir - (size_t)(js ? js + 1 - jobs_dir : 0),
+             "backtests");
+    if (n > 0 &&
+        tr_bt_jobs_start(jobs_dir, exe, &s->jobs, err, errlen) != TR_OK) {
+        tr_log(TR_LOG_WARN, "api", "backtests over the API are off: %s", err);
+        s->jobs = NULL;
+    }
+    tr_api_deps d = {.cfg = cfg,
+                     .view = view,
+                     .q = q,
+                     .keys = s->keys,
+                     .metrics = metrics,
+                     .jobs = s->jobs,
+                     .metrics_public = cfg->api.metrics_public,
+                     .rate_limit = cfg->api.rate_limit};
     rc = tr_api_new(&d, &s->api);
     if (rc != TR_OK) {
         snprintf(err, errlen, "API: %s", tr_strerror(rc));
@@ -505,6 +527,7 @@ void tr_service_stop(tr_service *s)
     }
     tr_http_free(s->http); /* joins its workers: no handler runs after */
     tr_api_free(s->api);
+    tr_bt_jobs_stop(s->jobs);
     tr_keys_close(s->keys);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->wake);

@@ -18,6 +18,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: trader backtest -c CONFIG [--out DIR] [--no-report]\n"
+            "                       [--progress-file FILE]\n"
             "\n"
             "Runs a strategy over historical bars with the same engine as live\n"
             "trading: signals -> risk -> orders -> paper fills -> portfolio.\n"
@@ -35,6 +36,8 @@ static void usage(FILE *out)
             "  -c, --config CONFIG  the backtest's YAML file (see config/)\n"
             "  -o, --out DIR        output folder\n"
             "      --no-report      skip report.html\n"
+            "      --progress-file FILE  keep \"BARS_DONE BARS_TOTAL\" in FILE\n"
+            "                       (for programs watching the run: the API)\n"
             "  -h, --help           this help\n"
             "\n"
             "Strategies:\n");
@@ -58,12 +61,28 @@ static void usage(FILE *out)
             "or failure.\n");
 }
 
+typedef struct progress_ctx {
+    tr_progress bar;
+    const char *file; /* --progress-file, or NULL */
+} progress_ctx;
+
 static void on_progress(void *ctx, size_t done, size_t total)
 {
-    tr_progress *p = ctx;
+    progress_ctx *pc = ctx;
+    tr_progress *p = &pc->bar;
     if (p->total != total)
         tr_progress_start(p, "backtest", total);
     tr_progress_add(p, done - p->done);
+    if (pc->file) { /* replaced whole, so a reader never sees half */
+        char tmp[4200];
+        snprintf(tmp, sizeof tmp, "%s.tmp", pc->file);
+        FILE *f = fopen(tmp, "w");
+        if (f) {
+            fprintf(f, "%zu %zu\n", done, total);
+            if (fclose(f) == 0)
+                rename(tmp, pc->file);
+        }
+    }
 }
 
 /* 1234567.5 -> "1,234,567.50" */
@@ -284,10 +303,11 @@ int tr_cli_backtest(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"out", required_argument, NULL, 'o'},
         {"no-report", no_argument, NULL, 'n'},
+        {"progress-file", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *config = NULL, *out = NULL;
+    const char *config = NULL, *out = NULL, *progress_file = NULL;
     int report = 1, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:o:h", longopts, NULL)) != -1) {
@@ -295,6 +315,7 @@ int tr_cli_backtest(int argc, char **argv)
         case 'c': config = optarg; break;
         case 'o': out = optarg; break;
         case 'n': report = 0; break;
+        case 'p': progress_file = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -319,11 +340,11 @@ int tr_cli_backtest(int argc, char **argv)
     if (!out)
         snprintf(outdir, sizeof outdir, "results/%s", cfg.name);
 
-    tr_progress bar = {0};
+    progress_ctx pc = {{0}, progress_file};
     tr_bt_result res;
-    rc = tr_bt_run(&cfg, on_progress, &bar, &res, err, sizeof err);
-    if (bar.total)
-        tr_progress_finish(&bar);
+    rc = tr_bt_run(&cfg, on_progress, &pc, &res, err, sizeof err);
+    if (pc.bar.total)
+        tr_progress_finish(&pc.bar);
     if (rc != TR_OK) {
         fprintf(stderr, "trader: backtest: %s\n", err);
         tr_bt_result_free(&res);

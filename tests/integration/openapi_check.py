@@ -416,8 +416,15 @@ class Checker:
         return True
 
     def discover(self):
-        """A real symbol, order id and strategy name for path parameters."""
-        self.symbol = self.order_id = self.strategy = None
+        """A real symbol, order id, backtest id and strategy name for path
+        parameters."""
+        self.symbol = self.order_id = self.strategy = self.backtest_id = None
+        a = self.c.call("GET", "/api/v1/backtests")
+        if a.status == 200 and isinstance(a.json, dict):
+            for b in a.json.get("backtests") or []:
+                if isinstance(b, dict) and b.get("status") == "done":
+                    self.backtest_id = str(b["id"])
+                    break
         a = self.c.call("GET", "/api/v1/positions", {"all": "true"})
         if a.status == 200 and isinstance(a.json, dict):
             for p in a.json.get("positions") or []:
@@ -444,7 +451,8 @@ class Checker:
 
     def fill(self, template):
         vals = {"symbol": self.symbol or "NO_SYMBOL",
-                "id": self.order_id or "1",
+                "id": (self.backtest_id or "1") if "/backtests/" in template
+                else (self.order_id or "1"),
                 "name": self.strategy or "no_strategy"}
         path = template
         for k, v in vals.items():
@@ -466,7 +474,9 @@ class Checker:
             if not needs and a.status == 401:  # protected after all
                 a = self.c.call("GET", path)
                 self.check_answer(template, "get", path, a)
-            if "{id}" in template and not self.order_id:
+            if "{id}" in template and not (
+                    self.backtest_id if "/backtests/" in template
+                    else self.order_id):
                 continue
             if "{" in template and a.status == 404:
                 self.report(False, "GET %s" % path, "404 for a real value: "

@@ -530,6 +530,45 @@ api:
     check(st == 200 and doc.get("openapi", "").startswith("3."),
           "openapi.json served")
 
+    # A backtest in a worker process: queued, then done with metrics and a
+    # report; a bad config is refused with its line.
+    btcfg = """cash: 50000
+data:
+  - {symbol: SYNA, file: %s/data/SYNA.csv}
+strategy: {name: sma_cross, params: {fast: 5, slow: 20}}
+sizing: {method: fixed, qty: 10}
+""" % tmp
+    st, job, hdr = api.call("POST", "/api/v1/backtests", trader,
+                            {"config": btcfg})
+    check(st == 202 and job["status"] in ("queued", "running", "done"),
+          "backtest accepted: %s %s" % (st, job))
+    bid = int(job["id"])
+
+    def bt_done():
+        s, j, _ = api.call("GET", "/api/v1/backtests/%d" % bid, viewer)
+        return j if s == 200 and j["status"] in ("done", "failed") else None
+    job = wait_for(bt_done, "the backtest to finish", timeout=60)
+    check(job and job["status"] == "done" and job["progress"] == 1 and
+          isinstance(job["metrics"], dict) and "portfolio" in job["metrics"],
+          "backtest done with metrics: %s" % (job and {k: job[k] for k in
+                                                       ("status", "error")}))
+    st, html, hdr = api.call("GET", "/api/v1/backtests/%d/report" % bid,
+                             viewer)
+    check(st == 200 and "text/html" in hdr.get("Content-Type", "") and
+          "<html" in html.lower(), "backtest report: %s" % st)
+    st, lst, _ = api.call("GET", "/api/v1/backtests", viewer)
+    check(st == 200 and int(lst["backtests"][0]["id"]) == bid,
+          "backtests listed newest first")
+    st, doc, _ = api.call("POST", "/api/v1/backtests", trader,
+                          {"config": "cash: 1000\nstrategy: {name: nope}\n"})
+    check(st == 422 and "config.yaml:" in doc["error"]["message"],
+          "a bad config is refused with its line: %s %s" % (st, doc))
+    st, _, _ = api.call("POST", "/api/v1/backtests", viewer,
+                        {"config": btcfg})
+    check(st == 403, "a viewer cannot start backtests: %s" % st)
+    st, _, _ = api.call("GET", "/api/v1/backtests/424242", viewer)
+    check(st == 404, "unknown backtest: %s" % st)
+
     # Every route and schema against the OpenAPI document, both ways.
     chk = subprocess.run([sys.executable,
                           os.path.join(os.path.dirname(__file__),
