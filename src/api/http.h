@@ -17,7 +17,9 @@
  * (body over max_body_bytes, refused from Content-Length before any of it
  * is buffered), 431 (headers over max_header_bytes), 503 (worker queue
  * full). Headers far over the limit (more than twice it) make libwebsockets
- * 4.1 hang up without an answer; see http.c.
+ * 4.1 hang up without an answer, and so does a request pipelined behind one
+ * with a body (HTTP/1.1 pipelining is otherwise answered in order); see
+ * http.c.
  *
  * WebSocket. One path (ws_path) accepts upgrades without a subprotocol. The
  * client sends {"subscribe":["orders","fills"]} or {"unsubscribe":[...]} and
