@@ -27,7 +27,7 @@
 #include "api/http.h"
 
 #define TR__WS_MAX_CHANNELS 64
-#define TR__WS_RX_MAX       4096 /* bytes of one client message (subscriptions) */
+#define TR__WS_RX_MAX       4096 /* bytes of one client message */
 
 /* One published message, shared by the queues of every subscriber. */
 typedef struct tr__msg {
