@@ -33,7 +33,12 @@
  *   - it URL-decodes the query while parsing; the query is re-encoded.
  *   - its own timeouts (ah idle, keep-alive, body) close quietly; they are
  *     set beyond ours so that a partial request gets a 408 first.
- *   - it advertises h2 by ALPN on TLS; this server speaks HTTP/1.1 only. */
+ *   - it advertises h2 by ALPN on TLS; this server speaks HTTP/1.1 only.
+ *   - LWS_SET_TIMER_USEC_CANCEL fires the timer at once (see disarm_timer).
+ *   - bytes pipelined behind a request with a body, while that answer is
+ *     still with a worker, make it call BODY_COMPLETION in a loop that never
+ *     returns to poll: such a connection is closed (see on_body_done).
+ *     Pipelined requests without bodies are answered in order. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -49,8 +54,9 @@
 #include "core/err.h"
 #include "core/log.h"
 
-#define TR__CHUNK   (32 * 1024) /* body bytes per write */
-#define TR__HDR_BUF 4096        /* answer headers besides the extra ones */
+#define TR__CHUNK      (32 * 1024) /* body bytes per write */
+#define TR__HDR_BUF    4096        /* answer headers besides the extra ones */
+#define TR__BODY_START (16 * 1024) /* first allocation for a request body */
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -350,11 +356,12 @@ static int write_answer(tr_http_server *s, tr__conn *c, struct lws *wsi)
     done_free(d);
     c->out = NULL;
     req_clear(&c->req);
-    if (close || lws_http_transaction_completed(wsi)) return -1;
+    if (close) return -1;
+    /* Ready for the next request before lws looks at pipelined bytes. */
     c->state = TR__C_IDLE;
     c->rx_mark = sock_rx_bytes(wsi);
     arm_timer(s, wsi);
-    return 0;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
 /* Answers from the workers (service thread, after a wake-up). */
@@ -591,6 +598,7 @@ static int on_request(tr_http_server *s, tr__conn *c, struct lws *wsi,
     char *uri = NULL;
     int uri_len = 0;
     req_clear(&c->req);
+    c->body_completed = false;
     switch (lws_http_get_uri_and_method(wsi, &uri, &uri_len)) {
     case LWSHUMETH_GET:
         c->req.method = TR_HTTP_GET;
@@ -672,7 +680,10 @@ static int on_request(tr_http_server *s, tr__conn *c, struct lws *wsi,
 
     if (cl == 0) return dispatch(s, c, wsi);
 
-    c->req.body = malloc(cl + 1);
+    /* Grown as the body arrives: a client that announces a large body and
+     * trickles it in holds only what it sent. */
+    c->req.body_cap = cl < TR__BODY_START ? cl : TR__BODY_START;
+    c->req.body = malloc(c->req.body_cap + 1);
     if (!c->req.body)
         return refuse(s, c, 503, "unavailable", "out of memory", true, NULL);
     c->req.content_length = cl;
@@ -697,6 +708,17 @@ static int on_body(tr_http_server *s, tr__conn *c, const void *in, size_t len)
     if (len > c->req.content_length - c->req.body_len)
         return refuse(s, c, 400, "bad_request",
                       "body longer than Content-Length", true, NULL);
+    if (c->req.body_len + len > c->req.body_cap) {
+        size_t cap = c->req.body_cap * 2;
+        if (cap < c->req.body_len + len) cap = c->req.body_len + len;
+        if (cap > c->req.content_length) cap = c->req.content_length;
+        char *b = realloc(c->req.body, cap + 1);
+        if (!b)
+            return refuse(s, c, 503, "unavailable", "out of memory", true,
+                          NULL);
+        c->req.body = b;
+        c->req.body_cap = cap;
+    }
     memcpy(c->req.body + c->req.body_len, in, len);
     c->req.body_len += len;
     return 0;
@@ -704,6 +726,12 @@ static int on_body(tr_http_server *s, tr__conn *c, const void *in, size_t len)
 
 static int on_body_done(tr_http_server *s, tr__conn *c, struct lws *wsi)
 {
+    /* lws 4.1.6 calls this again and again, without returning to poll,
+     * while pipelined bytes follow a body whose answer is not written yet:
+     * a second call for one request means that, and only closing the
+     * connection ends it. */
+    if (c->body_completed) return -1;
+    c->body_completed = true;
     if (c->state != TR__C_BODY) return 0;
     c->req.body[c->req.body_len] = '\0';
     return dispatch(s, c, wsi);
@@ -806,7 +834,18 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
     default:
         break;
     }
-    if (!c) return lws_callback_http_dummy(wsi, reason, user, in, len);
+    if (!c) {
+        switch (reason) {
+        case LWS_CALLBACK_HTTP:
+        case LWS_CALLBACK_HTTP_BODY:
+        case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        case LWS_CALLBACK_ESTABLISHED:
+        case LWS_CALLBACK_RECEIVE:
+            return -1; /* no record: it could not be made (out of memory) */
+        default:
+            return lws_callback_http_dummy(wsi, reason, user, in, len);
+        }
+    }
 
     switch (reason) {
     case LWS_CALLBACK_HTTP:
@@ -892,9 +931,9 @@ static int check_options(const tr_http_options *o)
         o->request_timeout_ms == 0 || o->request_timeout_ms > 3600 * 1000 ||
         o->workers == 0 || o->workers > 256 || o->max_queued_requests == 0)
         return TR_ERR_INVALID;
-    if (o->ws_path && (o->ws_path[0] != '/' || o->ws_queue_max == 0 ||
-                       o->n_channels > TR__WS_MAX_CHANNELS ||
-                       (o->n_channels && !o->channels)))
+    if (o->n_channels > TR__WS_MAX_CHANNELS || (o->n_channels && !o->channels))
+        return TR_ERR_INVALID;
+    if (o->ws_path && (o->ws_path[0] != '/' || o->ws_queue_max == 0))
         return TR_ERR_INVALID;
     for (size_t i = 0; i < o->n_channels; i++)
         if (!o->channels[i] || !o->channels[i][0]) return TR_ERR_INVALID;
@@ -1046,14 +1085,13 @@ int tr_http_channel_index(const tr_http_server *s, const char *name)
 
 void tr_http_stats_get(const tr_http_server *s, tr_http_stats *out)
 {
-    tr_http_server *m = (tr_http_server *)(uintptr_t)s; /* atomics only */
     memset(out, 0, sizeof *out);
     for (int i = 1; i <= 5; i++)
-        out->responses[i] = atomic_load(&m->n_resp[i]);
-    out->ws_clients = atomic_load(&m->n_ws_clients);
-    out->ws_messages_sent = atomic_load(&m->n_ws_sent);
-    out->ws_slow_closed = atomic_load(&m->n_ws_slow);
-    out->requests_rejected = atomic_load(&m->n_rejected);
+        out->responses[i] = atomic_load(&s->n_resp[i]);
+    out->ws_clients = atomic_load(&s->n_ws_clients);
+    out->ws_messages_sent = atomic_load(&s->n_ws_sent);
+    out->ws_slow_closed = atomic_load(&s->n_ws_slow);
+    out->requests_rejected = atomic_load(&s->n_rejected);
 }
 
 void tr_http_stop(tr_http_server *s)

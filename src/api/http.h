@@ -17,7 +17,9 @@
  * (body over max_body_bytes, refused from Content-Length before any of it
  * is buffered), 431 (headers over max_header_bytes), 503 (worker queue
  * full). Headers far over the limit (more than twice it) make libwebsockets
- * 4.1 hang up without an answer; see http.c.
+ * 4.1 hang up without an answer, and so does a request pipelined behind one
+ * with a body (HTTP/1.1 pipelining is otherwise answered in order); see
+ * http.c.
  *
  * WebSocket. One path (ws_path) accepts upgrades without a subprotocol. The
  * client sends {"subscribe":["orders","fills"]} or {"unsubscribe":[...]} and
@@ -85,7 +87,10 @@ typedef struct tr_http_response {
     size_t headers_len;
 } tr_http_response;
 
-/* Add a header such as "Retry-After: 12" or "Location: /x". name and value
+/* The three helpers below fill the response a handler was given, on the
+ * handler's thread (resp belongs to that call).
+ *
+ * Add a header such as "Retry-After: 12" or "Location: /x". name and value
  * are copied; CR or LF in either is TR_ERR_INVALID (no header injection);
  * TR_ERR_FULL when TR_HTTP_HEADERS_MAX would be passed. Content-Length,
  * Content-Type and Connection belong to the server (TR_ERR_INVALID). */
@@ -97,7 +102,8 @@ int tr_http_response_header(tr_http_response *resp, const char *name,
 int tr_http_response_set(tr_http_response *resp, int status, const char *body,
                          size_t len);
 
-/* Set status and the JSON error body of tr_http_error_json. TR_ERR_NOMEM. */
+/* Set status and the JSON error body of tr_http_error_json (content type
+ * JSON). TR_ERR_NOMEM. */
 int tr_http_response_error(tr_http_response *resp, int status, const char *code,
                            const char *message, const char *field);
 
@@ -113,11 +119,12 @@ char *tr_http_error_json(int status, const char *code, const char *message,
 typedef void (*tr_http_handler_fn)(void *user, const tr_http_request *req,
                                    tr_http_response *resp);
 
-/* Runs on the service thread before a WebSocket upgrade completes: must be
- * cheap (no I/O, no waiting; check a token against a table). Return 0 to
- * accept, or the HTTP status to refuse with (e.g. 401); the client then
- * gets that status with the JSON error body. peer_ip and the strings of req
- * are borrowed for the call; body is empty. */
+/* Runs on the service thread before a WebSocket upgrade completes, so it
+ * holds up every connection while it runs: it must be cheap (no I/O, no
+ * waiting, no lock the engine holds; check a token against a table). Return
+ * 0 to accept, or the HTTP status to refuse with, 400..599 (e.g. 401; other
+ * values refuse with 403); the client gets that status with the JSON error
+ * body. The strings of req are borrowed for the call; body is empty. */
 typedef int (*tr_http_ws_accept_fn)(void *user, const tr_http_request *req);
 
 /* Runs on the service thread when an accepted WebSocket client is gone (or
@@ -125,7 +132,7 @@ typedef int (*tr_http_ws_accept_fn)(void *user, const tr_http_request *req);
 typedef void (*tr_http_ws_close_fn)(void *user, uint64_t conn_id);
 
 typedef struct tr_http_options {
-    const char *listen_addr; /* IP address to bind; "127.0.0.1" */
+    const char *listen_addr; /* numeric IP to bind; "127.0.0.1" */
     int port;                /* 8080; 0 picks a free port (tr_http_port) */
     const char *tls_cert;    /* PEM paths: both set for HTTPS, else NULL */
     const char *tls_key;

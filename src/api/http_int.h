@@ -27,7 +27,7 @@
 #include "api/http.h"
 
 #define TR__WS_MAX_CHANNELS 64
-#define TR__WS_RX_MAX       4096 /* bytes of one client message (subscriptions) */
+#define TR__WS_RX_MAX       4096 /* bytes of one client message */
 
 /* One published message, shared by the queues of every subscriber. */
 typedef struct tr__msg {
@@ -87,8 +87,8 @@ typedef struct tr__req {
     bool is_static;
     char *path, *query, *authorization, *content_type;
     char peer_ip[64];
-    char *body; /* content_length + 1 bytes */
-    size_t body_len, content_length;
+    char *body; /* body_cap + 1 bytes, grown up to content_length + 1 */
+    size_t body_len, body_cap, content_length;
 } tr__req;
 
 typedef struct tr__conn {
@@ -99,8 +99,9 @@ typedef struct tr__conn {
     tr__done *out;  /* the answer being written */
     size_t out_off; /* body bytes written */
     bool out_hdr_sent;
-    uint64_t rx_mark;  /* bytes received by the socket at request start */
-    tr__ws_client *ws; /* TR__C_WS */
+    bool body_completed; /* lws said the body of this request is in */
+    uint64_t rx_mark;    /* bytes received by the socket at request start */
+    tr__ws_client *ws;   /* TR__C_WS */
 } tr__conn;
 
 typedef struct tr__job {

@@ -1,6 +1,5 @@
 /* http_util.c: static files, JSON error bodies and response helpers of the
  * HTTP server; no libwebsockets calls, so any thread may use them. */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -312,7 +311,10 @@ int tr__url_encode(char *dst, size_t cap, size_t len, const char *src, size_t n)
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)src[i];
-        if (isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+        bool keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||
+                    ch == '_' || ch == '~'; /* RFC 3986 unreserved */
+        if (keep) {
             if (len + 1 >= cap) return TR_ERR_FULL;
             dst[len++] = (char)ch;
         } else {
