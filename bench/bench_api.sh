@@ -237,4 +237,6 @@ fi
 echo "journal: $grown new control records for $nacked acknowledged signals," \
   "$missing acknowledged signal_id(s) missing: $jcheck"
 echo "server: exit status $src on SIGTERM$([ "$src" = 0 ] && echo ' (ok)')"
+read -r load1 _ </proc/loadavg
+echo "load average at the end: $load1 (on $ncpu CPUs)"
 exit $status

@@ -667,8 +667,10 @@ static int on_request(tr_http_server *s, tr__conn *c, struct lws *wsi,
     if (!c->req.path || !c->req.query) return -1;
 
     const char *pre = s->opt.api_prefix;
-    c->req.is_static =
-        s->static_real && !(pre && *pre && starts_with(path, pre));
+    const char *hp = s->opt.handler_path;
+    c->req.is_static = s->static_real &&
+                       !(pre && *pre && starts_with(path, pre)) &&
+                       !(hp && !strcmp(path, hp));
     bool close = cl > 0; /* a body we will not read */
     if (c->req.is_static && c->req.method != TR_HTTP_GET &&
         c->req.method != TR_HTTP_HEAD)
@@ -1021,6 +1023,8 @@ int tr_http_server_create(const tr_http_options *o, tr_http_server **out)
         dup_opt(o->tls_key, &s->s_key, &s->opt.tls_key) ||
         dup_opt(o->static_dir, &s->s_static, &s->opt.static_dir) ||
         dup_opt(o->api_prefix, &s->s_prefix, &s->opt.api_prefix) ||
+        dup_opt(o->handler_path, &s->s_handler_path,
+                &s->opt.handler_path) ||
         dup_opt(o->ws_path, &s->s_ws_path, &s->opt.ws_path))
         goto fail;
     s->wbuf = malloc(LWS_PRE + TR__CHUNK);
@@ -1167,6 +1171,7 @@ void tr_http_free(tr_http_server *s)
     free(s->s_key);
     free(s->s_static);
     free(s->s_prefix);
+    free(s->s_handler_path);
     free(s->s_ws_path);
     pthread_mutex_destroy(&s->wake_mu);
     pthread_mutex_destroy(&s->jobs_mu);

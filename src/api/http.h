@@ -143,6 +143,8 @@ typedef struct tr_http_options {
     size_t max_queued_requests;  /* 1024 waiting for a worker; then 503 */
     const char *static_dir;      /* NULL, or files served at "/" */
     const char *api_prefix;      /* "/api/": see tr_http_server_create */
+    const char *handler_path;    /* NULL, or one more exact path for the
+                                    handler ("/metrics") */
     tr_http_handler_fn handler;  /* NULL: only static files and ws */
     void *user;                  /* passed to every hook */
     const char *ws_path;         /* NULL (no WebSocket) or "/api/v1/stream" */
@@ -159,7 +161,8 @@ void tr_http_options_init(tr_http_options *o /* OUT */);
 /* Bind, listen and start the service thread and the workers; *out owns the
  * server (tr_http_free). Strings of o are copied.
  *
- * Routing: a request whose path starts with api_prefix goes to the handler;
+ * Routing: a request whose path starts with api_prefix, or is exactly
+ * handler_path, goes to the handler;
  * any other path is a static file when static_dir is set (GET and HEAD,
  * "/" and ".../" serve index.html, no listing, no ".." and nothing outside
  * static_dir, 404 otherwise), else it too goes to the handler. No handler:

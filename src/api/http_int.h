@@ -114,6 +114,7 @@ typedef struct tr__job {
 struct tr_http_server {
     tr_http_options opt; /* strings point into owned copies below */
     char *s_listen, *s_cert, *s_key, *s_static, *s_prefix, *s_ws_path;
+    char *s_handler_path;
     char *static_real; /* realpath of static_dir */
     char **channels;
     bool tls;

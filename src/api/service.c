@@ -482,6 +482,7 @@ int tr_service_start(const tr_bt_config *cfg, tr_view *view, tr_cmdq *q,
     o.workers = cfg->api.workers;
     o.static_dir = cfg->api.web;
     o.api_prefix = "/api/";
+    o.handler_path = "/metrics"; /* Prometheus' usual path, beside the web */
     o.handler = on_request;
     o.user = s;
     o.ws_path = "/api/v1/stream";

@@ -876,6 +876,7 @@ static void test_static(void)
 
     tr_http_options o = base_options();
     o.static_dir = root;
+    o.handler_path = "/metrics";
     tr_http_server *s = start(&o);
     if (!s) {
         rm_rf(top);
@@ -937,10 +938,17 @@ static void test_static(void)
     CHECK(has_header(&p, "Allow: GET, HEAD"));
     CHECK(is_error_body(&p, "method_not_allowed"));
     reply_free(&p);
-    /* the API prefix still reaches the handler */
+    /* the API prefix and the one handler path still reach the handler; a
+     * path that only starts like it is a (missing) file */
     reply a = request("GET", url(port, "/api/v1/x"), NULL, 0, NULL);
     CHECK_EQ_I64(a.status, 200);
     reply_free(&a);
+    reply mt = request("GET", url(port, "/metrics"), NULL, 0, NULL);
+    CHECK_EQ_I64(mt.status, 200);
+    reply_free(&mt);
+    reply mx = request("GET", url(port, "/metrics2"), NULL, 0, NULL);
+    CHECK_EQ_I64(mx.status, 404);
+    reply_free(&mx);
     tr_http_free(s);
     rm_rf(top);
 }
