@@ -51,16 +51,16 @@
 #include <unistd.h>
 
 #define MAX_CONNS 4096
-#define MAX_SYMS 64
-#define MAX_KEYS 64
-#define OUT_CAP 2048
-#define IN_MAX (64 * 1024) /* an answer larger than this is an error */
+#define MAX_SYMS  64
+#define MAX_KEYS  64
+#define OUT_CAP   2048
+#define IN_MAX    (64 * 1024) /* an answer larger than this is an error */
 
 typedef struct conn {
     int fd;
-    int busy;           /* a request is in flight */
-    uint64_t sched_ns;  /* its scheduled (open) or actual (closed) send time */
-    uint64_t idle_ns;   /* when it last became free */
+    int busy;          /* a request is in flight */
+    uint64_t sched_ns; /* its scheduled (open) or actual (closed) send time */
+    uint64_t idle_ns;  /* when it last became free */
     char out[OUT_CAP];
     size_t out_len, out_off;
     char *in;
@@ -80,7 +80,7 @@ static struct {
     size_t nkeys;
     char *syms[MAX_SYMS];
     size_t nsyms;
-    double rate;        /* 0: closed loop */
+    double rate; /* 0: closed loop */
     double seconds;
     size_t nconns;
     double drain_s;
@@ -93,8 +93,8 @@ static struct {
     conn *c;
     size_t *idle;
     size_t nidle, inflight;
-    uint64_t next_id;   /* signal_id counter */
-    uint64_t armed_ns;  /* timerfd's current target, 0 if disarmed */
+    uint64_t next_id;  /* signal_id counter */
+    uint64_t armed_ns; /* timerfd's current target, 0 if disarmed */
     /* counts */
     uint64_t sent, answered, executed, rejected, bad_body, duplicates,
         conn_errors, reconnects, unanswered, waited;
@@ -140,22 +140,20 @@ static int cmp_u64(const void *a, const void *b)
 /* The q-quantile of a sorted vector (nearest rank), in microseconds. */
 static double pct_us(const u64v *a, double q)
 {
-    if (!a->n)
-        return 0;
+    if (!a->n) return 0;
     size_t i = (size_t)(q * (double)a->n);
-    if (i >= a->n)
-        i = a->n - 1;
+    if (i >= a->n) i = a->n - 1;
     return (double)a->v[i] / 1e3;
 }
 
-/* ---- connections ---------------------------------------------------------- */
+/* ---- connections ----------------------------------------------------------
+ */
 
 static void ep_mod(conn *c, size_t idx, int want_out)
 {
     struct epoll_event ev = {.events = EPOLLIN | (want_out ? EPOLLOUT : 0),
                              .data.u64 = idx};
-    if (epoll_ctl(G.ep, EPOLL_CTL_MOD, c->fd, &ev))
-        die("epoll_ctl");
+    if (epoll_ctl(G.ep, EPOLL_CTL_MOD, c->fd, &ev)) die("epoll_ctl");
 }
 
 /* A fresh connection for slot idx (blocking connect: loopback answers at
@@ -164,8 +162,7 @@ static int conn_open(size_t idx)
 {
     conn *c = &G.c[idx];
     int fd = socket(G.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        die("socket");
+    if (fd < 0) die("socket");
     if (connect(fd, (struct sockaddr *)&G.addr, G.addrlen)) {
         close(fd);
         return -1;
@@ -179,8 +176,7 @@ static int conn_open(size_t idx)
     c->in_len = 0;
     c->out_len = c->out_off = 0;
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = idx};
-    if (epoll_ctl(G.ep, EPOLL_CTL_ADD, fd, &ev))
-        die("epoll_ctl");
+    if (epoll_ctl(G.ep, EPOLL_CTL_ADD, fd, &ev)) die("epoll_ctl");
     return 0;
 }
 
@@ -205,8 +201,7 @@ static int conn_flush(size_t idx)
             c->out_off += (size_t)n;
             continue;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
+        if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             ep_mod(c, idx, 1);
             return 0;
@@ -228,8 +223,7 @@ static void conn_fail(size_t idx)
     c->busy = 0;
     conn_close(idx);
     G.reconnects++;
-    if (conn_open(idx) == 0)
-        G.idle[G.nidle++] = idx;
+    if (conn_open(idx) == 0) G.idle[G.nidle++] = idx;
 }
 
 /* Send the next signal on idle connection idx, scheduled at sched. */
@@ -262,8 +256,7 @@ static void send_signal(size_t idx, uint64_t sched, uint64_t now)
     c->sched_ns = sched;
     G.inflight++;
     G.sent++;
-    if (!G.first_send_ns)
-        G.first_send_ns = now;
+    if (!G.first_send_ns) G.first_send_ns = now;
     /* The generator's own delay: from when the request could go (due, and
      * a connection free) to when it went. Waiting for a free connection is
      * the server's doing, and counted apart. */
@@ -273,18 +266,17 @@ static void send_signal(size_t idx, uint64_t sched, uint64_t now)
         G.waited++;
     }
     push(&G.lag, now > ready ? now - ready : 0);
-    if (conn_flush(idx))
-        conn_fail(idx);
+    if (conn_flush(idx)) conn_fail(idx);
 }
 
-/* ---- answers --------------------------------------------------------------- */
+/* ---- answers ---------------------------------------------------------------
+ */
 
 static const char *find(const char *h, size_t n, const char *needle)
 {
     size_t k = strlen(needle);
     for (size_t i = 0; i + k <= n; i++)
-        if (!memcmp(h + i, needle, k))
-            return h + i;
+        if (!memcmp(h + i, needle, k)) return h + i;
     return NULL;
 }
 
@@ -297,8 +289,7 @@ static const char *header(const char *h, size_t n, const char *name,
     const char *p = h, *e = h + n;
     while (p < e) {
         const char *eol = find(p, (size_t)(e - p), "\r\n");
-        if (!eol)
-            eol = e;
+        if (!eol) eol = e;
         if ((size_t)(eol - p) > k && !strncasecmp(p, name, k)) {
             const char *v = p + k;
             while (v < eol && (*v == ' ' || *v == '\t'))
@@ -318,30 +309,23 @@ static int take_answer(size_t idx, uint64_t now, int *keep)
 {
     conn *c = &G.c[idx];
     const char *end = find(c->in, c->in_len, "\r\n\r\n");
-    if (!end)
-        return c->in_len > IN_MAX ? -1 : 0;
+    if (!end) return c->in_len > IN_MAX ? -1 : 0;
     size_t head = (size_t)(end - c->in) + 4;
-    if (c->in_len < 12 || strncmp(c->in, "HTTP/1.", 7))
-        return -1;
+    if (c->in_len < 12 || strncmp(c->in, "HTTP/1.", 7)) return -1;
     int code = atoi(c->in + 9);
     size_t vl;
     const char *v = header(c->in, head, "content-length:", &vl);
-    if (!v)
-        return -1; /* this server always sends one */
+    if (!v) return -1; /* this server always sends one */
     size_t clen = (size_t)strtoul(v, NULL, 10);
-    if (clen > IN_MAX)
-        return -1;
-    if (c->in_len < head + clen)
-        return 0;
+    if (clen > IN_MAX) return -1;
+    if (c->in_len < head + clen) return 0;
     v = header(c->in, head, "connection:", &vl);
     *keep = !(v && vl >= 5 && !strncasecmp(v, "close", 5));
-    if (!c->busy)
-        return -1; /* an answer nobody asked for */
+    if (!c->busy) return -1; /* an answer nobody asked for */
     const char *body = c->in + head;
     G.answered++;
     G.last_answer_ns = now;
-    if (code >= 100 && code < 600)
-        G.status[code]++;
+    if (code >= 100 && code < 600) G.status[code]++;
     if (code == 200) {
         int ex = find(body, clen, "\"status\":\"executed\"") != NULL;
         int rj = find(body, clen, "\"status\":\"rejected\"") != NULL;
@@ -359,10 +343,9 @@ static int take_answer(size_t idx, uint64_t now, int *keep)
             const char *s = find(c->out, c->out_len, "\"signal_id\":\"");
             if (s) {
                 s += 13;
-                const char *q = memchr(s, '"', c->out_len -
-                                                   (size_t)(s - c->out));
-                if (q)
-                    fprintf(G.acked, "%.*s\n", (int)(q - s), s);
+                const char *q =
+                    memchr(s, '"', c->out_len - (size_t)(s - c->out));
+                if (q) fprintf(G.acked, "%.*s\n", (int)(q - s), s);
             }
         }
     }
@@ -397,14 +380,11 @@ static int on_readable(size_t idx, uint64_t now)
         ssize_t n = recv(c->fd, c->in + c->in_len, room, 0);
         if (n > 0) {
             c->in_len += (size_t)n;
-            if ((size_t)n < room)
-                break; /* took all the kernel had */
+            if ((size_t)n < room) break; /* took all the kernel had */
             continue;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            break;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
         closed = 1; /* 0: the server closed; < 0: an error */
         break;
     }
@@ -430,8 +410,7 @@ static int on_readable(size_t idx, uint64_t now)
 
 static void arm(uint64_t at_ns)
 {
-    if (at_ns == G.armed_ns)
-        return;
+    if (at_ns == G.armed_ns) return;
     struct itimerspec its;
     memset(&its, 0, sizeof its);
     if (at_ns) {
@@ -471,8 +450,7 @@ static void run(void)
             }
         }
         int done_sending = closed ? now >= t_end : issued == total;
-        if (done_sending && !G.inflight)
-            break;
+        if (done_sending && !G.inflight) break;
         if (now >= t_drain) {
             G.unanswered = G.inflight;
             break;
@@ -486,8 +464,7 @@ static void run(void)
             wake = t0 + (uint64_t)((double)due * period);
         arm(wake);
         int n = epoll_wait(G.ep, evs, 256, 100);
-        if (n < 0 && errno != EINTR)
-            die("epoll_wait");
+        if (n < 0 && errno != EINTR) die("epoll_wait");
         now = now_ns();
         for (int k = 0; k < n; k++) {
             uint64_t idx = evs[k].data.u64;
@@ -499,15 +476,13 @@ static void run(void)
                 continue;
             }
             conn *c = &G.c[idx];
-            if (c->fd < 0)
-                continue;
+            if (c->fd < 0) continue;
             if ((evs[k].events & EPOLLOUT) && c->out_off < c->out_len) {
                 if (conn_flush(idx)) {
                     conn_fail(idx);
                     continue;
                 }
-                if (c->out_off == c->out_len)
-                    ep_mod(c, idx, 0);
+                if (c->out_off == c->out_len) ep_mod(c, idx, 0);
             }
             if (evs[k].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
                 if (on_readable(idx, now)) {
@@ -525,33 +500,31 @@ static void run(void)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: bench_api [options] HOST PORT KEY RATE SECONDS CONNS\n"
-            "\n"
-            "POST /api/v1/signals to a trader API over CONNS keep-alive\n"
-            "connections for SECONDS.\n"
-            "  RATE     requests a second, open loop (constant arrival\n"
-            "           rate; latency from each request's scheduled time),\n"
-            "           or max (or 0): closed loop, each connection sends\n"
-            "           its next request when its answer is in\n"
-            "  KEY      an API key with the trader role; several separated\n"
-            "           by commas are used in turn by the connections\n"
-            "options:\n"
-            "  -s SYMS    symbols, comma-separated (default SYNA)\n"
-            "  -p PREFIX  signal_id prefix (default: from pid and time)\n"
-            "  -a FILE    append each acknowledged signal_id to FILE\n"
-            "  -d SECS    wait for answers this long after the run\n"
-            "             (default 10); then unanswered ones are errors\n"
-            "The last line is RESULT key=value ... for scripts.\n"
-            "Exit status: 0 no errors, 1 errors, 2 usage or no server.\n");
+    fprintf(f, "usage: bench_api [options] HOST PORT KEY RATE SECONDS CONNS\n"
+               "\n"
+               "POST /api/v1/signals to a trader API over CONNS keep-alive\n"
+               "connections for SECONDS.\n"
+               "  RATE     requests a second, open loop (constant arrival\n"
+               "           rate; latency from each request's scheduled time),\n"
+               "           or max (or 0): closed loop, each connection sends\n"
+               "           its next request when its answer is in\n"
+               "  KEY      an API key with the trader role; several separated\n"
+               "           by commas are used in turn by the connections\n"
+               "options:\n"
+               "  -s SYMS    symbols, comma-separated (default SYNA)\n"
+               "  -p PREFIX  signal_id prefix (default: from pid and time)\n"
+               "  -a FILE    append each acknowledged signal_id to FILE\n"
+               "  -d SECS    wait for answers this long after the run\n"
+               "             (default 10); then unanswered ones are errors\n"
+               "The last line is RESULT key=value ... for scripts.\n"
+               "Exit status: 0 no errors, 1 errors, 2 usage or no server.\n");
 }
 
 static size_t split(char *s, char **out, size_t max)
 {
     size_t n = 0;
     for (char *tok = strtok(s, ","); tok && n < max; tok = strtok(NULL, ","))
-        if (*tok)
-            out[n++] = tok;
+        if (*tok) out[n++] = tok;
     return n;
 }
 
@@ -578,8 +551,7 @@ int main(int argc, char **argv)
             break;
         case 'a':
             G.acked = fopen(optarg, "a");
-            if (!G.acked)
-                die(optarg);
+            if (!G.acked) die(optarg);
             break;
         case 'd':
             G.drain_s = atof(optarg);
@@ -626,15 +598,12 @@ int main(int argc, char **argv)
 
     G.ep = epoll_create1(EPOLL_CLOEXEC);
     G.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (G.ep < 0 || G.tfd < 0)
-        die("epoll/timerfd");
+    if (G.ep < 0 || G.tfd < 0) die("epoll/timerfd");
     struct epoll_event tev = {.events = EPOLLIN, .data.u64 = UINT64_MAX};
-    if (epoll_ctl(G.ep, EPOLL_CTL_ADD, G.tfd, &tev))
-        die("epoll_ctl");
+    if (epoll_ctl(G.ep, EPOLL_CTL_ADD, G.tfd, &tev)) die("epoll_ctl");
     G.c = calloc(G.nconns, sizeof *G.c);
     G.idle = calloc(G.nconns, sizeof *G.idle);
-    if (!G.c || !G.idle)
-        die("calloc");
+    if (!G.c || !G.idle) die("calloc");
     for (size_t i = 0; i < G.nconns; i++) {
         G.c[i].fd = -1;
         G.c[i].key = G.keys[i % G.nkeys];
@@ -649,15 +618,13 @@ int main(int argc, char **argv)
     uint64_t start = now_ns();
     run();
     double elapsed = (double)(now_ns() - start) / 1e9;
-    if (G.acked)
-        fclose(G.acked);
+    if (G.acked) fclose(G.acked);
 
     uint64_t non200 = 0;
     for (int s = 0; s < 600; s++)
-        if (s != 200)
-            non200 += G.status[s];
-    uint64_t errors = non200 + G.bad_body + G.duplicates + G.conn_errors +
-                      G.unanswered;
+        if (s != 200) non200 += G.status[s];
+    uint64_t errors =
+        non200 + G.bad_body + G.duplicates + G.conn_errors + G.unanswered;
     uint64_t good = G.executed + G.rejected;
     double span = G.last_answer_ns > G.first_send_ns
                       ? (double)(G.last_answer_ns - G.first_send_ns) / 1e9
@@ -669,14 +636,16 @@ int main(int argc, char **argv)
     int closed = G.rate <= 0;
     if (closed)
         printf("closed loop (max throughput) for %.1f s over %zu "
-               "connections to %s:%s\n", G.seconds, G.nconns, G.host, G.port);
+               "connections to %s:%s\n",
+               G.seconds, G.nconns, G.host, G.port);
     else
         printf("open loop at %.0f req/s for %.1f s over %zu connections to "
-               "%s:%s\n", G.rate, G.seconds, G.nconns, G.host, G.port);
+               "%s:%s\n",
+               G.rate, G.seconds, G.nconns, G.host, G.port);
     printf("  sent %" PRIu64 ", answered %" PRIu64 ": executed %" PRIu64
            ", rejected %" PRIu64 "; errors %" PRIu64 " (non-200 %" PRIu64
-           ", bad body %" PRIu64 ", duplicate %" PRIu64 ", connection %"
-           PRIu64 ", unanswered %" PRIu64 ")\n",
+           ", bad body %" PRIu64 ", duplicate %" PRIu64 ", connection %" PRIu64
+           ", unanswered %" PRIu64 ")\n",
            G.sent, G.answered, G.executed, G.rejected, errors, non200,
            G.bad_body, G.duplicates, G.conn_errors, G.unanswered);
     if (non200) {
@@ -687,7 +656,8 @@ int main(int argc, char **argv)
         printf("\n");
     }
     printf("  achieved %.0f good answers/s (first send to last answer %.2f s; "
-           "run %.2f s)\n", achieved, span, elapsed);
+           "run %.2f s)\n",
+           achieved, span, elapsed);
     printf("  latency (us, from %s send to full answer): p50 %.0f, p90 %.0f, "
            "p99 %.0f, p99.9 %.0f, max %.0f\n",
            closed ? "actual" : "scheduled", pct_us(&G.lat, 0.5),
@@ -702,14 +672,15 @@ int main(int argc, char **argv)
                pct_us(&G.lag, 1.0));
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+    double cpu = (double)ru.ru_utime.tv_sec +
+                 (double)ru.ru_utime.tv_usec / 1e6 +
                  (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
     printf("  generator CPU: %.2f s (%.0f%% of one CPU, %.1f us a request)\n",
            cpu, elapsed > 0 ? 100 * cpu / elapsed : 0,
            G.sent ? cpu * 1e6 / (double)G.sent : 0);
-    printf("RESULT mode=%s target=%.0f conns=%zu sent=%" PRIu64
-           " good=%" PRIu64 " executed=%" PRIu64 " rejected=%" PRIu64
-           " errors=%" PRIu64 " achieved=%.0f p50_us=%.0f p90_us=%.0f"
+    printf("RESULT mode=%s target=%.0f conns=%zu sent=%" PRIu64 " good=%" PRIu64
+           " executed=%" PRIu64 " rejected=%" PRIu64 " errors=%" PRIu64
+           " achieved=%.0f p50_us=%.0f p90_us=%.0f"
            " p99_us=%.0f p999_us=%.0f max_us=%.0f lag_p99_us=%.0f"
            " waited=%" PRIu64 " gen_cpu_s=%.2f\n",
            closed ? "closed" : "open", G.rate, G.nconns, G.sent, good,
