@@ -159,11 +159,14 @@ run_gen() {
   echo "    server CPU: $srv_cpu s ($srv_us us a request, all its threads)"
 }
 field() { tr ' ' '\n' <<<"$result" | awk -F= -v k="$1" '$1 == k {print $2}'; }
+fmt='%-11s %7s %8s %7s %8s %8s %8s %4s %6s %7s %6s %6s'
 add_row() { # LABEL
-  table+=("$(printf '%-16s %8s %10s %7s %8s %8s %8s %6s %8s %8s' "$1" \
-    "$(field target | sed 's/^0$/-/')" "$(field achieved)" "$(field p50_us)" \
-    "$(field p99_us)" "$(field p999_us)" "$(field max_us)" "$(field errors)" \
-    "$srv_us" "$(field lag_p99_us)")")
+  # shellcheck disable=SC2059
+  table+=("$(printf "$fmt" "$1" "$(field target | sed 's/^0$/max/')" \
+    "$(field achieved)" "$(field p50_us)" "$(field p99_us)" \
+    "$(field p999_us)" "$(field max_us)" "$(field errors)" \
+    "$(field handler_p50_us)" "$(field handler_p99_us)" "$srv_us" \
+    "$(field lag_p99_us)")")
 }
 
 echo
@@ -195,7 +198,7 @@ done
 echo
 echo "-- closed loop (max throughput): $secs s, $max_conns connections"
 run_gen closed max "$secs" "$max_conns"
-add_row "closed ($max_conns conn)"
+add_row "closed/$max_conns"
 [ "$(field errors)" = 0 ] || status=1
 
 # ---- stop, then check the journal ----
@@ -221,11 +224,14 @@ echo
 echo "== bench_api: POST /api/v1/signals over loopback HTTP, end to end"
 echo "   ($ncpu CPUs shared by server and generator; fsync: $fsync;" \
   "latency in us from scheduled send, open loop; from send, closed loop)"
-printf '%-16s %8s %10s %7s %8s %8s %8s %6s %8s %8s\n' mode target/s \
-  achieved/s p50 p99 p99.9 max errors srv-us/r gen-lag99
+# shellcheck disable=SC2059
+printf "$fmt\n" mode target/s achieved p50 p99 p99.9 max err hdl50 hdl99 \
+  cpu/rq lag99
 printf '%s\n' "${table[@]}"
-echo "(srv-us/r: the server's CPU time, all threads, per answered request;" \
-  "gen-lag99: p99 of the generator's own send delay, us)"
+echo "(achieved: good answers/s; hdl50/hdl99: the server's own latency_us" \
+  "(handler: engine, risk, journal; no HTTP, no wait for a worker);" \
+  "cpu/rq: the server's CPU time, all threads, per answer, us;" \
+  "lag99: p99 of the generator's own send delay, us)"
 if [ "$best" -gt 0 ]; then
   echo "highest rate with p99 <= 1 ms (and no errors): $best req/s" \
     "(target: p99 <= 1 ms at 10000 req/s: $([ "$best" -ge 10000 ] &&
