@@ -747,11 +747,16 @@ int tr_snapshot_write(const char *dir, uint64_t seq, const void *data,
                  strerror(saved));
         return TR_ERR_IO;
     }
+    /* Keep the one before (a fallback should this one be damaged). */
     uint64_t *snaps;
     size_t n;
     if (list_files(dir, "snapshot-", ".snap", &snaps, &n) == TR_OK) {
+        uint64_t keep = 0;
         for (size_t i = 0; i < n; i++)
-            if (snaps[i] < seq) {
+            if (snaps[i] < seq)
+                keep = snaps[i];
+        for (size_t i = 0; i < n; i++)
+            if (snaps[i] < keep) {
                 char old[4096];
                 snprintf(old, sizeof old, "%s/snapshot-%020" PRIu64 ".snap",
                          dir, snaps[i]);
@@ -760,6 +765,45 @@ int tr_snapshot_write(const char *dir, uint64_t seq, const void *data,
         free(snaps);
     }
     return TR_OK;
+}
+
+/* The contents of a snapshot file whose header and checksum hold. */
+static int snap_load(const char *path, uint64_t seq, uint8_t **data,
+                     size_t *len)
+{
+    uint8_t *d;
+    size_t size;
+    int rc = read_file(path, &d, &size);
+    if (rc != TR_OK)
+        return rc;
+    if (size >= SNAP_HEADER && memcmp(d, SNAP_MAGIC, 8) == 0 &&
+        get64(d + 8) == seq && get64(d + 16) == size - SNAP_HEADER &&
+        tr_crc32c(tr_crc32c(0, d + 8, 16), d + SNAP_HEADER,
+                  size - SNAP_HEADER) == get32(d + 24)) {
+        *len = size - SNAP_HEADER;
+        memmove(d, d + SNAP_HEADER, *len);
+        *data = d;
+        return TR_OK;
+    }
+    free(d);
+    return TR_ERR_DATA;
+}
+
+int tr_snapshot_read_at(const char *dir, uint64_t seq, void **data,
+                        size_t *len, char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/snapshot-%020" PRIu64 ".snap", dir, seq);
+    uint8_t *d = NULL;
+    int rc = snap_load(path, seq, &d, len);
+    if (rc == TR_OK)
+        *data = d;
+    else if (rc == TR_ERR_DATA)
+        fail_msg(err, errlen, "%s is damaged (header or checksum)", path);
+    else
+        fail_msg(err, errlen, "%s: cannot read: %s", path,
+                 rc == TR_ERR_NOT_FOUND ? "no such file" : strerror(errno));
+    return rc;
 }
 
 int tr_snapshot_read(const char *dir, uint64_t *seq, void **data, size_t *len,
@@ -777,23 +821,53 @@ int tr_snapshot_read(const char *dir, uint64_t *seq, void **data, size_t *len,
         snprintf(path, sizeof path, "%s/snapshot-%020" PRIu64 ".snap", dir,
                  snaps[i]);
         uint8_t *d;
-        size_t size;
-        if (read_file(path, &d, &size) != TR_OK)
-            continue;
-        if (size >= SNAP_HEADER && memcmp(d, SNAP_MAGIC, 8) == 0 &&
-            get64(d + 8) == snaps[i] && get64(d + 16) == size - SNAP_HEADER &&
-            tr_crc32c(tr_crc32c(0, d + 8, 16), d + SNAP_HEADER,
-                      size - SNAP_HEADER) == get32(d + 24)) {
+        if (snap_load(path, snaps[i], &d, len) == TR_OK) {
             *seq = snaps[i];
-            *len = size - SNAP_HEADER;
-            memmove(d, d + SNAP_HEADER, *len);
             *data = d;
             free(snaps);
             return TR_OK;
         }
-        free(d);
         fail_msg(err, errlen, "warning: %s is damaged and was skipped", path);
     }
     free(snaps);
     return TR_ERR_NOT_FOUND;
+}
+
+int tr_snapshot_list(const char *dir, tr_snapshot_info **out, size_t *n)
+{
+    uint64_t *snaps;
+    *out = NULL;
+    *n = 0;
+    int rc = list_files(dir, "snapshot-", ".snap", &snaps, n);
+    if (rc != TR_OK || !*n) {
+        free(snaps);
+        return rc;
+    }
+    tr_snapshot_info *v = calloc(*n, sizeof *v);
+    if (!v) {
+        free(snaps);
+        *n = 0;
+        return TR_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < *n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/snapshot-%020" PRIu64 ".snap", dir,
+                 snaps[i]);
+        v[i].seq = snaps[i];
+        struct stat st;
+        if (stat(path, &st) == 0) {
+            v[i].bytes = (uint64_t)st.st_size;
+            v[i].mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+                         st.st_mtim.tv_nsec;
+        }
+        uint8_t *d;
+        size_t len;
+        if (snap_load(path, snaps[i], &d, &len) == TR_OK) {
+            v[i].valid = 1;
+            free(d);
+        }
+    }
+    free(snaps);
+    *out = v;
+    return TR_OK;
 }

@@ -133,7 +133,9 @@ int tr_reader_next(tr_reader *r, tr_record *rec, char *err, size_t errlen);
 /* ---- snapshots ------------------------------------------------------------ */
 
 /* Write an opaque snapshot of state after record seq (CRC-protected, via a
- * temporary file and rename, fsynced). Older snapshots are removed. */
+ * temporary file and rename, fsynced). The newest older snapshot is kept
+ * (a fallback, should this one be damaged or unusable); older ones are
+ * removed. Any thread (it does not touch a journal handle). */
 int tr_snapshot_write(const char *dir, uint64_t seq, const void *data,
                       size_t len, char *err, size_t errlen);
 
@@ -142,6 +144,24 @@ int tr_snapshot_write(const char *dir, uint64_t seq, const void *data,
  * and reported in err as a warning). */
 int tr_snapshot_read(const char *dir, uint64_t *seq, void **data, size_t *len,
                      char *err, size_t errlen);
+
+/* The snapshot after record seq: *data (malloc'd, caller frees) of *len
+ * bytes. TR_ERR_NOT_FOUND, TR_ERR_DATA when its header or checksum does not
+ * hold, TR_ERR_IO, TR_ERR_NOMEM; err says which file and why. */
+int tr_snapshot_read_at(const char *dir, uint64_t seq, void **data,
+                        size_t *len, char *err, size_t errlen);
+
+typedef struct tr_snapshot_info {
+    uint64_t seq;   /* state after this record */
+    uint64_t bytes; /* file size */
+    int64_t mtime;  /* when the file was written: wall clock, ns UTC */
+    int valid;      /* header and checksum hold */
+} tr_snapshot_info;
+
+/* The snapshots in dir, oldest first, each file read and checked: *out
+ * (malloc'd, caller frees; NULL when *n is 0). TR_ERR_NOT_FOUND when dir
+ * does not exist, TR_ERR_IO, TR_ERR_NOMEM. */
+int tr_snapshot_list(const char *dir, tr_snapshot_info **out, size_t *n);
 
 /* ---- checksums ------------------------------------------------------------ */
 

@@ -230,7 +230,16 @@ uint64_t tr_jwriter_written_seq(tr_jwriter *w)
 int tr_jwriter_wait_durable(tr_jwriter *w, uint64_t seq)
 {
     tr_jwriter_flush(w);
+    return tr_jwriter_wait_flushed(w, seq);
+}
+
+int tr_jwriter_wait_flushed(tr_jwriter *w, uint64_t seq)
+{
     pthread_mutex_lock(&w->mu);
+    if (seq > w->flushed_seq) {
+        pthread_mutex_unlock(&w->mu);
+        return TR_ERR_INVALID;
+    }
     if (seq > w->sync_wanted)
         w->sync_wanted = seq;
     pthread_cond_signal(&w->wake);

@@ -47,8 +47,15 @@ int tr_jwriter_failed(tr_jwriter *w);
 uint64_t tr_jwriter_durable_seq(tr_jwriter *w);
 uint64_t tr_jwriter_written_seq(tr_jwriter *w);
 
-/* Wait until record seq is durable (or the writer failed: TR_ERR_IO). */
+/* Engine thread: flush, then wait until record seq is durable (or the
+ * writer failed: TR_ERR_IO). */
 int tr_jwriter_wait_durable(tr_jwriter *w, uint64_t seq);
+
+/* Any thread: wait until record seq, which a flush has already handed to
+ * the writer, is durable (syncing if the policy would not soon). Never
+ * flushes, so it does not cut the group of a step in progress. TR_ERR_IO
+ * when the writer failed, TR_ERR_INVALID when seq was not flushed yet. */
+int tr_jwriter_wait_flushed(tr_jwriter *w, uint64_t seq);
 
 /* Write and sync everything buffered, stop the thread, close the journal.
  * TR_ERR_IO when anything failed. NULL is a no-op. */

@@ -1300,9 +1300,10 @@ static void test_snapshots(void)
     free(data);
     data = NULL;
     int others;
-    CHECK_EQ_I64(count_suffix(dir, ".snap", &others), 1);
+    CHECK_EQ_I64(count_suffix(dir, ".snap", &others), 2);
     CHECK_EQ_I64(others, 0); /* no temporary file left behind */
-    CHECK_MSG(fsize(p10) < 0 && fsize(p20) > 0, "only %s remains", p20);
+    CHECK_MSG(fsize(p10) > 0 && fsize(p20) > 0,
+              "%s and the one before it remain", p20);
 
     /* The newest damaged: skipped with a warning, the older one used. */
     size_t l20;
@@ -1346,6 +1347,42 @@ static void test_snapshots(void)
     free(bad);
     free(f10);
     free(f20);
+
+    /* A third: only the newest two are kept; the list says which are
+     * sound; one can be read by its seq. */
+    rm_rf(dir);
+    dir = mktmp();
+    for (int k = 1; k <= 3; k++)
+        CHECK_EQ_I64(tr_snapshot_write(dir, (uint64_t)k * 100, b,
+                                       (size_t)k * 10, err, sizeof err),
+                     TR_OK);
+    char p300[600];
+    snprintf(p300, sizeof p300, "%s/snapshot-%020d.snap", dir, 300);
+    size_t l300;
+    uint8_t *f300 = read_all(p300, &l300);
+    f300[l300 - 1] ^= 0x80;
+    write_all(p300, f300, l300);
+    free(f300);
+    tr_snapshot_info *info;
+    size_t ninfo;
+    CHECK_EQ_I64(tr_snapshot_list(dir, &info, &ninfo), TR_OK);
+    CHECK_MSG(ninfo == 2 && info[0].seq == 200 && info[1].seq == 300 &&
+                  info[0].valid && !info[1].valid &&
+                  info[0].bytes == 32 + 20 && info[1].bytes == 32 + 30 &&
+                  info[0].mtime > 0,
+              "list of the snapshots kept: %zu", ninfo);
+    free(info);
+    rc = tr_snapshot_read_at(dir, 300, &data, &len, err, sizeof err);
+    CHECK_MSG(rc == TR_ERR_DATA && strstr(err, "damaged"),
+              "read_at a damaged one: %d %s", rc, err);
+    rc = tr_snapshot_read_at(dir, 250, &data, &len, err, sizeof err);
+    CHECK_EQ_I64(rc, TR_ERR_NOT_FOUND);
+    rc = tr_snapshot_read_at(dir, 200, &data, &len, err, sizeof err);
+    CHECK_MSG(rc == TR_OK && len == 20 && memcmp(data, b, 20) == 0,
+              "read_at 200: %d", rc);
+    if (rc == TR_OK)
+        free(data);
+    data = NULL;
 
     /* Snapshots sit beside segments: the journal ignores them. */
     rm_rf(dir);
