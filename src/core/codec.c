@@ -61,6 +61,16 @@ static uint8_t *room(tr_enc *e, size_t n)
     return at;
 }
 
+int tr_enc_reserve(tr_enc *e, size_t n)
+{
+    if (e->err)
+        return e->err;
+    if (!room(e, n))
+        return e->err;
+    e->len -= n;
+    return TR_OK;
+}
+
 static void put_le(uint8_t *p, uint64_t v, int n)
 {
     for (int i = 0; i < n; i++)

@@ -39,6 +39,8 @@ void tr_enc_free(tr_enc *e);
 void tr_enc_reset(tr_enc *e);
 /* TR_OK, or TR_ERR_NOMEM when an allocation failed since the last reset. */
 int tr_enc_error(const tr_enc *e);
+/* Room for n more bytes without a reallocation (TR_ERR_NOMEM). */
+int tr_enc_reserve(tr_enc *e, size_t n);
 
 void tr_enc_u8(tr_enc *e, uint8_t v);
 void tr_enc_u16(tr_enc *e, uint16_t v);

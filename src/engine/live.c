@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ typedef struct live {
     uint8_t *arena;
     size_t arena_len, arena_cap;
     int nomem;
+    uint64_t appended; /* seq of the last record appended */
 } live;
 
 static uint64_t now_ms(void)
@@ -48,6 +50,13 @@ static uint64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts); /* pacing and fsync timing only */
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* measuring snapshots only */
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Reserve room for one more encoded output. */
@@ -148,8 +157,8 @@ static void clear_outs(live *L)
 static int jappend(live *L, uint16_t type, tr_time t, const void *p,
                    uint32_t len)
 {
-    return L->w ? tr_jwriter_append(L->w, type, t, p, len, NULL)
-                : tr_journal_append(L->j, type, t, p, len, NULL);
+    return L->w ? tr_jwriter_append(L->w, type, t, p, len, &L->appended)
+                : tr_journal_append(L->j, type, t, p, len, &L->appended);
 }
 
 static int append_outs(live *L, size_t from)
@@ -224,12 +233,18 @@ static int replay_step(live *L, replay *R, char *err, size_t errlen)
     return TR_OK;
 }
 
-static int recover(live *L, replay *R, tr_live_stats *st, tr_time *last_t,
-                   tr_time *last_timer, char *err, size_t errlen)
+/* Replay the journal from record from_seq on (1, or the one after the
+ * snapshot the engine was loaded from; *last_t and *last_timer come in as
+ * the engine's clock). */
+static int recover(live *L, replay *R, uint64_t from_seq, tr_live_stats *st,
+                   tr_time *last_t, tr_time *last_timer, char *err,
+                   size_t errlen)
 {
     tr_reader *r;
     char rerr[4600];
-    int rc = tr_reader_open(L->cfg->run.journal, 1, &r, rerr, sizeof rerr);
+    /* The reader starts at the segment that holds from_seq. */
+    int rc = tr_reader_open(L->cfg->run.journal, from_seq, &r, rerr,
+                            sizeof rerr);
     if (rc == TR_ERR_NOT_FOUND)
         return TR_OK;
     if (rc != TR_OK) {
@@ -237,7 +252,6 @@ static int recover(live *L, replay *R, tr_live_stats *st, tr_time *last_t,
         return rc;
     }
     tr_record rec;
-    *last_t = INT64_MIN;
     while ((rc = tr_reader_next(r, &rec, rerr, sizeof rerr)) == 1) {
         st->replayed_records++;
         if (rec.type == TR_EV_SESSION) {
@@ -400,6 +414,201 @@ static int recover(live *L, replay *R, tr_live_stats *st, tr_time *last_t,
     return TR_OK;
 }
 
+/* ---- snapshots ------------------------------------------------------------
+ * The engine thread serializes the engine at a step boundary (well under a
+ * millisecond for hundreds of instruments: bench_live) into the writer's
+ * buffer; the snapshot thread then waits until the journal has made the
+ * snapshot's last record durable (a snapshot never claims a record that a
+ * crash could still take away), and writes, fsyncs and renames the file.
+ * One snapshot at a time: while one is being written the next one due is
+ * skipped, so the engine never waits for a disk. The last snapshot, at a
+ * clean stop, is written by the engine thread itself: it trades no more. */
+
+typedef struct snapw {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    tr_jwriter *w;
+    const char *dir;
+    tr_enc buf;           /* the engine thread fills it while !pending */
+    uint64_t seq;         /* state after this record */
+    int pending;          /* buf holds a snapshot for the thread */
+    int quit, started;
+    uint64_t written_seq; /* the newest snapshot written */
+    uint64_t written;
+    uint64_t write_ns_max;
+} snapw;
+
+static void *snapw_main(void *arg)
+{
+    snapw *sw = arg;
+    pthread_mutex_lock(&sw->mu);
+    for (;;) {
+        while (!sw->pending && !sw->quit)
+            pthread_cond_wait(&sw->cv, &sw->mu);
+        if (!sw->pending)
+            break;
+        uint64_t seq = sw->seq;
+        pthread_mutex_unlock(&sw->mu);
+        uint64_t t0 = now_ns();
+        char err[4600] = "";
+        int rc = tr_jwriter_wait_flushed(sw->w, seq);
+        if (rc == TR_OK)
+            rc = tr_snapshot_write(sw->dir, seq, sw->buf.p, sw->buf.len, err,
+                                   sizeof err);
+        uint64_t dt = now_ns() - t0;
+        if (rc != TR_OK)
+            tr_log(TR_LOG_WARN, "run", "snapshot after record %" PRIu64 " not "
+                   "written: %s (trading goes on; a restart replays more of "
+                   "the journal)", seq, err[0] ? err : tr_strerror(rc));
+        else
+            tr_log(TR_LOG_DEBUG, "run", "snapshot after record %" PRIu64
+                   " written: %zu bytes in %.1f ms", seq, sw->buf.len,
+                   (double)dt / 1e6);
+        pthread_mutex_lock(&sw->mu);
+        if (rc == TR_OK) {
+            sw->written_seq = seq;
+            sw->written++;
+            if (dt > sw->write_ns_max)
+                sw->write_ns_max = dt;
+        }
+        sw->pending = 0;
+    }
+    pthread_mutex_unlock(&sw->mu);
+    return NULL;
+}
+
+static void snapw_init(snapw *sw, const char *dir)
+{
+    memset(sw, 0, sizeof *sw);
+    sw->dir = dir;
+    tr_enc_init(&sw->buf);
+    pthread_mutex_init(&sw->mu, NULL);
+    pthread_cond_init(&sw->cv, NULL);
+}
+
+/* Start the thread (once the journal writer runs). Without it, snapshots
+ * are only written at a clean stop. */
+static void snapw_start(snapw *sw, tr_jwriter *w)
+{
+    sw->w = w;
+    sw->started = pthread_create(&sw->th, NULL, snapw_main, sw) == 0;
+    if (!sw->started)
+        tr_log(TR_LOG_WARN, "run", "no snapshot thread: engine snapshots are "
+               "written at a clean stop only");
+}
+
+/* Let the thread finish what it writes and stop it. */
+static void snapw_stop(snapw *sw)
+{
+    if (!sw->started)
+        return;
+    pthread_mutex_lock(&sw->mu);
+    sw->quit = 1;
+    pthread_cond_signal(&sw->cv);
+    pthread_mutex_unlock(&sw->mu);
+    pthread_join(sw->th, NULL);
+    sw->started = 0;
+}
+
+static void snapw_free(snapw *sw)
+{
+    snapw_stop(sw);
+    tr_enc_free(&sw->buf);
+    pthread_mutex_destroy(&sw->mu);
+    pthread_cond_destroy(&sw->cv);
+}
+
+/* Engine thread: serialize into sw->buf (only while no snapshot is pending:
+ * then the thread does not read it). TR_OK, or the error of the save. */
+static int snapshot_save(snapw *sw, const tr_engine *e, tr_live_stats *st)
+{
+    uint64_t t0 = now_ns();
+    tr_enc_reset(&sw->buf);
+    int rc = tr_engine_save(e, &sw->buf);
+    uint64_t dt = now_ns() - t0;
+    if (rc != TR_OK)
+        return rc;
+    st->snapshot_bytes = sw->buf.len;
+    if (dt / 1000 > st->snapshot_save_us_max)
+        st->snapshot_save_us_max = dt / 1000;
+    return TR_OK;
+}
+
+/* Engine thread, at a step boundary after record seq: a snapshot for the
+ * thread, unless it is still writing the previous one. */
+static void snapshot_offer(snapw *sw, const tr_engine *e, uint64_t seq,
+                           tr_live_stats *st)
+{
+    pthread_mutex_lock(&sw->mu);
+    int busy = sw->pending;
+    pthread_mutex_unlock(&sw->mu);
+    if (busy) {
+        st->snapshots_skipped++;
+        return;
+    }
+    if (snapshot_save(sw, e, st) != TR_OK)
+        return; /* out of memory: the next one may fit */
+    pthread_mutex_lock(&sw->mu);
+    sw->seq = seq;
+    sw->pending = 1;
+    pthread_cond_signal(&sw->cv);
+    pthread_mutex_unlock(&sw->mu);
+}
+
+/* Load the newest snapshot this journal and config can use into L->e (a
+ * fresh engine). One that is damaged, ahead of the journal, of another
+ * config or another format is skipped with a warning and the one before
+ * is tried; with none, the whole journal is replayed. A failed load leaves
+ * the engine unusable, so it is made anew. */
+static int load_snapshot(live *L, const tr_engine_cfg *ecfg,
+                         const tr_engine_sink *sink, tr_live_stats *st,
+                         char *err, size_t errlen)
+{
+    const char *dir = L->cfg->run.journal;
+    tr_snapshot_info *v = NULL;
+    size_t n = 0;
+    if (!ecfg->strategy->load || tr_snapshot_list(dir, &v, &n) != TR_OK)
+        return TR_OK;
+    uint64_t last = tr_journal_last_seq(L->j);
+    for (size_t i = n; i-- > 0;) {
+        char why[4600] = "";
+        if (!v[i].valid) {
+            snprintf(why, sizeof why, "damaged (header or checksum)");
+        } else if (v[i].seq > last) {
+            snprintf(why, sizeof why, "it holds the state after record %"
+                     PRIu64 " but the journal ends at record %" PRIu64,
+                     v[i].seq, last);
+        } else {
+            void *data = NULL;
+            size_t len = 0;
+            int rc = tr_snapshot_read_at(dir, v[i].seq, &data, &len, why,
+                                         sizeof why);
+            if (rc == TR_OK) {
+                rc = tr_engine_load(L->e, data, len, why, sizeof why);
+                free(data);
+                if (rc == TR_OK) {
+                    st->snapshot_seq = v[i].seq;
+                    break;
+                }
+                tr_engine_free(L->e);
+                L->e = NULL;
+                rc = tr_engine_new(ecfg, sink, &L->e, err, errlen);
+                if (rc != TR_OK) {
+                    free(v);
+                    return rc;
+                }
+            }
+        }
+        tr_log(TR_LOG_WARN, "run", "snapshot %s/snapshot-%020" PRIu64 ".snap "
+               "not used: %s; %s", dir, v[i].seq, why,
+               i ? "trying the one before it"
+                 : "replaying the whole journal instead");
+    }
+    free(v);
+    return TR_OK;
+}
+
 /* ---- the run --------------------------------------------------------------- */
 
 static void on_journal_report(void *ctx, const char *message)
@@ -437,10 +646,19 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     tr_bars *bars = calloc(n, sizeof *bars);
     R.syms = malloc(n * sizeof *R.syms);
     R.bars = malloc(n * sizeof *R.bars);
+    const char **names = malloc((n ? n : 1) * sizeof *names);
     tr_merge m = {0};
+    snapw sw;
+    snapw_init(&sw, cfg->run.journal);
     int rc = TR_ERR_NOMEM;
-    if (!bars || !R.syms || !R.bars)
+    if (!bars || !R.syms || !R.bars || !names)
         goto done;
+    /* The instruments' names are part of the config fingerprint that
+     * snapshots carry. */
+    for (size_t i = 0; i < n; i++)
+        names[i] = cfg->data[i].symbol;
+    tr_engine_cfg ecfg = cfg->engine;
+    ecfg.symbols = names;
     rc = tr_bt_load_bars(cfg, bars, err, errlen);
     if (rc != TR_OK)
         goto done;
@@ -453,18 +671,39 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
         goto done;
     tr_engine_sink sink = {&L, on_signal, on_order, on_fill, on_equity,
                            on_alert};
-    rc = tr_engine_new(&cfg->engine, &sink, &L.e, err, errlen);
+    rc = tr_engine_new(&ecfg, &sink, &L.e, err, errlen);
     if (rc != TR_OK)
         goto done;
 
-    tr_time last_t = INT64_MIN, last_timer = INT64_MIN;
-    rc = recover(&L, &R, st, &last_t, &last_timer, err, errlen);
+    /* The engine from the newest usable snapshot, then the journal after
+     * it replayed and checked (all of it without a snapshot). */
+    uint64_t r0 = now_ns();
+    rc = load_snapshot(&L, &ecfg, &sink, st, err, errlen);
     if (rc != TR_OK)
         goto done;
-    if (st->replayed_records)
+    tr_time last_t, last_timer;
+    tr_engine_clock(L.e, &last_t, &last_timer);
+    rc = recover(&L, &R, st->snapshot_seq + 1, st, &last_t, &last_timer, err,
+                 errlen);
+    if (rc != TR_OK)
+        goto done;
+    st->recovery_us = (now_ns() - r0) / 1000;
+    if (st->snapshot_seq)
+        tr_log(TR_LOG_INFO, "run", "recovered from the snapshot after record "
+               "%" PRIu64 " and the %" PRIu64 " journal records after it (%"
+               PRIu64 " steps replayed and checked) in %.1f ms",
+               st->snapshot_seq, st->replayed_records, st->replayed_steps,
+               (double)st->recovery_us / 1000.0);
+    else if (st->replayed_records)
         tr_log(TR_LOG_INFO, "run", "recovered from the journal: %" PRIu64
-               " records, %" PRIu64 " steps replayed and checked",
-               st->replayed_records, st->replayed_steps);
+               " records, %" PRIu64 " steps replayed and checked in %.1f ms",
+               st->replayed_records, st->replayed_steps,
+               (double)st->recovery_us / 1000.0);
+    /* Every record so far is part of the engine's state: a snapshot now
+     * would be of the state after the last one. */
+    uint64_t covered = tr_journal_last_seq(L.j);
+    uint64_t since_snapshot = 0;
+    int can_snapshot = ecfg.strategy->save && ecfg.strategy->load;
 
     /* A session record for this start. */
     tr_ev_session s;
@@ -497,6 +736,8 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     if (rc != TR_OK)
         goto io_fail;
     L.j = NULL;
+    if (can_snapshot && cfg->run.snapshot_every)
+        snapw_start(&sw, L.w);
     if (last_t != INT64_MIN)
         tr_merge_skip_to(&m, last_t);
     tr_time t, t0 = 0;
@@ -555,6 +796,11 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
         if (rc != TR_OK)
             goto io_fail;
         st->new_steps++;
+        covered = L.appended; /* the step's last record */
+        if (sw.started && ++since_snapshot >= cfg->run.snapshot_every) {
+            since_snapshot = 0;
+            snapshot_offer(&sw, L.e, covered, st);
+        }
         uint64_t wall = now_ms();
         if (wall - last_report >= 10000) { /* a heartbeat for the log */
             last_report = wall;
@@ -576,6 +822,35 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
         rc = tr_jwriter_wait_durable(L.w, stop_seq);
     if (rc != TR_OK)
         goto io_fail;
+    /* The state at the stop, after the last step's records (durable now):
+     * the next start replays nothing. Trading is over, so the engine
+     * thread writes it itself. */
+    snapw_stop(&sw);
+    st->snapshots_written = sw.written;
+    /* (Not when nothing but session and stop records followed the loaded
+     * snapshot: the state is the same.) */
+    if (can_snapshot && covered > sw.written_seq &&
+        covered > st->snapshot_seq &&
+        (st->new_steps || st->replayed_steps || st->repaired_records ||
+         !st->snapshot_seq)) {
+        uint64_t w0 = now_ns();
+        char serr[4600] = "";
+        int src = snapshot_save(&sw, L.e, st);
+        if (src == TR_OK)
+            src = tr_snapshot_write(cfg->run.journal, covered, sw.buf.p,
+                                    sw.buf.len, serr, sizeof serr);
+        if (src == TR_OK) {
+            st->snapshots_written++;
+            tr_log(TR_LOG_INFO, "run", "snapshot after record %" PRIu64
+                   " written (%zu bytes in %.1f ms): the next start replays "
+                   "from there", covered, sw.buf.len,
+                   (double)(now_ns() - w0) / 1e6);
+        } else {
+            tr_log(TR_LOG_WARN, "run", "snapshot after record %" PRIu64
+                   " not written: %s (the next start replays more of the "
+                   "journal)", covered, serr[0] ? serr : tr_strerror(src));
+        }
+    }
     goto done;
 
 io_fail:
@@ -585,6 +860,9 @@ io_fail:
     tr_log(TR_LOG_ERROR, "journal", "%s", err);
     rc = TR_ERR_IO;
 done:
+    snapw_stop(&sw); /* before the journal writer it waits on goes */
+    if (!st->snapshots_written)
+        st->snapshots_written = sw.written;
     if (L.e) {
         const tr_portfolio *p = tr_engine_portfolio(L.e);
         st->equity = tr_portfolio_equity(p);
@@ -609,6 +887,8 @@ done:
             rc = TR_ERR_IO;
         }
     }
+    snapw_free(&sw);
+    free(names);
     tr_merge_free(&m);
     tr_engine_free(L.e);
     for (size_t i = 0; bars && i < n; i++)
