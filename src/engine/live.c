@@ -685,6 +685,27 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     tr_engine_clock(L.e, &last_t, &last_timer);
     rc = recover(&L, &R, st->snapshot_seq + 1, st, &last_t, &last_timer, err,
                  errlen);
+    if (rc != TR_OK && rc != TR_ERR_IO && rc != TR_ERR_NOMEM &&
+        st->snapshot_seq) {
+        /* The journal after the snapshot does not replay from it (a
+         * snapshot that does not belong to this journal): nothing was
+         * appended yet, so start over from record 1. */
+        tr_log(TR_LOG_WARN, "run", "the journal after the snapshot of record "
+               "%" PRIu64 " does not replay from it (%s): replaying the whole "
+               "journal instead", st->snapshot_seq, err);
+        err[0] = '\0';
+        tr_engine_free(L.e);
+        L.e = NULL;
+        rc = tr_engine_new(&ecfg, &sink, &L.e, err, errlen);
+        if (rc != TR_OK)
+            goto done;
+        clear_outs(&L);
+        R.k = R.want = R.matched = 0;
+        R.have_step = 0;
+        st->snapshot_seq = st->replayed_records = st->replayed_steps = 0;
+        tr_engine_clock(L.e, &last_t, &last_timer);
+        rc = recover(&L, &R, 1, st, &last_t, &last_timer, err, errlen);
+    }
     if (rc != TR_OK)
         goto done;
     st->recovery_us = (now_ns() - r0) / 1000;

@@ -764,6 +764,16 @@ int tr_snapshot_write(const char *dir, uint64_t seq, const void *data,
             }
         free(snaps);
     }
+    /* Temporary files of writes a crash interrupted. */
+    if (list_files(dir, "snapshot-", ".snap.tmp", &snaps, &n) == TR_OK) {
+        for (size_t i = 0; i < n; i++) {
+            char old[4200];
+            snprintf(old, sizeof old, "%s/snapshot-%020" PRIu64 ".snap.tmp",
+                     dir, snaps[i]);
+            remove(old);
+        }
+        free(snaps);
+    }
     return TR_OK;
 }
 

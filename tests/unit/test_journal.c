@@ -1352,6 +1352,9 @@ static void test_snapshots(void)
      * sound; one can be read by its seq. */
     rm_rf(dir);
     dir = mktmp();
+    char stale[600];
+    snprintf(stale, sizeof stale, "%s/snapshot-%020d.snap.tmp", dir, 150);
+    write_all(stale, "torn", 4); /* a write that a crash interrupted */
     for (int k = 1; k <= 3; k++)
         CHECK_EQ_I64(tr_snapshot_write(dir, (uint64_t)k * 100, b,
                                        (size_t)k * 10, err, sizeof err),
@@ -1363,6 +1366,7 @@ static void test_snapshots(void)
     f300[l300 - 1] ^= 0x80;
     write_all(p300, f300, l300);
     free(f300);
+    CHECK_MSG(fsize(stale) < 0, "%s is removed", stale);
     tr_snapshot_info *info;
     size_t ninfo;
     CHECK_EQ_I64(tr_snapshot_list(dir, &info, &ninfo), TR_OK);
