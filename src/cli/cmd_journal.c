@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "core/err.h"
 #include "engine/engine.h"
+#include "engine/live.h"
 #include "store/event.h"
 #include "store/journal.h"
 
@@ -48,7 +49,7 @@ static void print_snapshots(const char *dir, uint64_t last)
 {
     tr_snapshot_info *v = NULL;
     size_t n = 0;
-    if (tr_snapshot_list(dir, &v, &n) != TR_OK || !n) {
+    if (tr_snapshot_list(dir, 1, &v, &n) != TR_OK || !n) {
         printf("  snapshot  none\n");
         free(v);
         return;
@@ -60,13 +61,17 @@ static void print_snapshots(const char *dir, uint64_t last)
         printf("  snapshot  after record %" PRIu64 ", %" PRIu64 " bytes, "
                "written %s", v[i].seq, v[i].bytes, when);
         void *data = NULL;
-        size_t len = 0;
+        size_t len = 0, elen = 0;
+        const void *edata = NULL;
+        uint64_t seg, off;
         tr_engine_snap_info info;
         if (!v[i].valid) {
             printf(": DAMAGED (header or checksum; a start skips it)");
         } else if (tr_snapshot_read_at(dir, v[i].seq, &data, &len, NULL, 0) ==
                        TR_OK &&
-                   tr_engine_snapshot_info(data, len, &info) == TR_OK) {
+                   tr_live_snapshot_parse(data, len, &edata, &elen, &seg,
+                                          &off) == TR_OK &&
+                   tr_engine_snapshot_info(edata, elen, &info) == TR_OK) {
             printf(": %s on %" PRIu64 " symbols, format %" PRIu32,
                    info.strategy, info.nsyms, info.version);
             if (info.last_step != INT64_MIN) {

@@ -77,8 +77,18 @@ static void put_le(uint8_t *p, uint64_t v, int n)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static void enc_le(tr_enc *e, uint64_t v, int n)
+static inline void enc_le(tr_enc *e, uint64_t v, int n)
 {
+    if (e->cap - e->len >= 8) { /* the common case: room, no error */
+        uint8_t *p = e->p + e->len;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(p, &v, 8); /* the host order is the wire order */
+#else
+        put_le(p, v, 8);
+#endif
+        e->len += (size_t)n;
+        return;
+    }
     uint8_t *p = room(e, (size_t)n);
     if (p)
         put_le(p, v, n);
@@ -196,8 +206,16 @@ static const uint8_t *take(tr_dec *d, size_t n)
     return at;
 }
 
-static uint64_t dec_le(tr_dec *d, int n)
+static inline uint64_t dec_le(tr_dec *d, int n)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (!d->err && d->len - d->pos >= 8) { /* the common case */
+        uint64_t v;
+        memcpy(&v, d->p + d->pos, 8);
+        d->pos += (size_t)n;
+        return n == 8 ? v : v & ((UINT64_C(1) << (8 * n)) - 1);
+    }
+#endif
     const uint8_t *p = take(d, (size_t)n);
     uint64_t v = 0;
     if (p)

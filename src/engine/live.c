@@ -236,15 +236,21 @@ static int replay_step(live *L, replay *R, char *err, size_t errlen)
 /* Replay the journal from record from_seq on (1, or the one after the
  * snapshot the engine was loaded from; *last_t and *last_timer come in as
  * the engine's clock). */
-static int recover(live *L, replay *R, uint64_t from_seq, tr_live_stats *st,
-                   tr_time *last_t, tr_time *last_timer, char *err,
-                   size_t errlen)
+static int recover(live *L, replay *R, uint64_t from_seq, uint64_t segment,
+                   uint64_t offset, tr_live_stats *st, tr_time *last_t,
+                   tr_time *last_timer, char *err, size_t errlen)
 {
     tr_reader *r;
     char rerr[4600];
-    /* The reader starts at the segment that holds from_seq. */
-    int rc = tr_reader_open(L->cfg->run.journal, from_seq, &r, rerr,
-                            sizeof rerr);
+    if (from_seq > tr_journal_last_seq(L->j))
+        return TR_OK; /* nothing after the snapshot */
+    /* The reader starts where the snapshot says record from_seq is, else
+     * at the segment that holds it. */
+    int rc = segment && offset
+                 ? tr_reader_open_at(L->cfg->run.journal, from_seq, segment,
+                                     offset, &r, rerr, sizeof rerr)
+                 : tr_reader_open(L->cfg->run.journal, from_seq, &r, rerr,
+                                  sizeof rerr);
     if (rc == TR_ERR_NOT_FOUND)
         return TR_OK;
     if (rc != TR_OK) {
@@ -424,6 +430,39 @@ static int recover(live *L, replay *R, uint64_t from_seq, tr_live_stats *st,
  * skipped, so the engine never waits for a disk. The last snapshot, at a
  * clean stop, is written by the engine thread itself: it trades no more. */
 
+/* A snapshot file of `trader run` (live.h): the driver's header, then the
+ * engine's snapshot (engine.h):
+ *     u32 "TRLV"  u32 version 1  u64 segment  u64 offset
+ * where segment/offset is the journal position right after the snapshot's
+ * record (0 0: unknown), so a restart reads only the journal after it. */
+#define LIVE_SNAP_MAGIC TR_TAG('T', 'R', 'L', 'V')
+#define LIVE_SNAP_HEADER 24
+
+int tr_live_snapshot_parse(const void *data, size_t len, const void **engine,
+                           size_t *engine_len, uint64_t *segment,
+                           uint64_t *offset)
+{
+    tr_dec d;
+    tr_dec_init(&d, data, len);
+    uint32_t magic = tr_dec_u32(&d), version = tr_dec_u32(&d);
+    *segment = tr_dec_u64(&d);
+    *offset = tr_dec_u64(&d);
+    if (tr_dec_error(&d) || magic != LIVE_SNAP_MAGIC || version != 1)
+        return TR_ERR_DATA;
+    *engine = (const uint8_t *)data + LIVE_SNAP_HEADER;
+    *engine_len = len - LIVE_SNAP_HEADER;
+    return TR_OK;
+}
+
+/* Fill in the position of a saved snapshot (its header was reserved). */
+static void set_position(tr_enc *buf, uint64_t segment, uint64_t offset)
+{
+    for (int i = 0; i < 8; i++) {
+        buf->p[8 + i] = (uint8_t)(segment >> (8 * i));
+        buf->p[16 + i] = (uint8_t)(offset >> (8 * i));
+    }
+}
+
 typedef struct snapw {
     pthread_t th;
     pthread_mutex_t mu;
@@ -439,6 +478,16 @@ typedef struct snapw {
     uint64_t write_ns_max;
 } snapw;
 
+/* Room in buf for a snapshot of about n bytes and a quarter more, its
+ * pages touched: the engine thread's next serialization then neither
+ * reallocates nor faults pages in (unless the state grew by a quarter). */
+static void snapw_prepare(tr_enc *buf, size_t n)
+{
+    size_t want = n + n / 4 + 65536, had = buf->cap;
+    if (had < want && tr_enc_reserve(buf, want - buf->len) == TR_OK)
+        memset(buf->p + had, 0, buf->cap - had);
+}
+
 static void *snapw_main(void *arg)
 {
     snapw *sw = arg;
@@ -453,6 +502,9 @@ static void *snapw_main(void *arg)
         uint64_t t0 = now_ns();
         char err[4600] = "";
         int rc = tr_jwriter_wait_flushed(sw->w, seq);
+        uint64_t segment, offset;
+        if (rc == TR_OK && tr_jwriter_marked(sw->w, seq, &segment, &offset))
+            set_position(&sw->buf, segment, offset);
         if (rc == TR_OK)
             rc = tr_snapshot_write(sw->dir, seq, sw->buf.p, sw->buf.len, err,
                                    sizeof err);
@@ -465,6 +517,7 @@ static void *snapw_main(void *arg)
             tr_log(TR_LOG_DEBUG, "run", "snapshot after record %" PRIu64
                    " written: %zu bytes in %.1f ms", seq, sw->buf.len,
                    (double)dt / 1e6);
+        snapw_prepare(&sw->buf, sw->buf.len); /* for the next one */
         pthread_mutex_lock(&sw->mu);
         if (rc == TR_OK) {
             sw->written_seq = seq;
@@ -525,6 +578,10 @@ static int snapshot_save(snapw *sw, const tr_engine *e, tr_live_stats *st)
 {
     uint64_t t0 = now_ns();
     tr_enc_reset(&sw->buf);
+    tr_enc_u32(&sw->buf, LIVE_SNAP_MAGIC);
+    tr_enc_u32(&sw->buf, 1);
+    tr_enc_u64(&sw->buf, 0); /* the position, once known */
+    tr_enc_u64(&sw->buf, 0);
     int rc = tr_engine_save(e, &sw->buf);
     uint64_t dt = now_ns() - t0;
     if (rc != TR_OK)
@@ -532,18 +589,27 @@ static int snapshot_save(snapw *sw, const tr_engine *e, tr_live_stats *st)
     st->snapshot_bytes = sw->buf.len;
     if (dt / 1000 > st->snapshot_save_us_max)
         st->snapshot_save_us_max = dt / 1000;
+    tr_log(TR_LOG_DEBUG, "run", "engine state serialized: %zu bytes in %.3f "
+           "ms", sw->buf.len, (double)dt / 1e6);
     return TR_OK;
 }
 
-/* Engine thread, at a step boundary after record seq: a snapshot for the
- * thread, unless it is still writing the previous one. */
-static void snapshot_offer(snapw *sw, const tr_engine *e, uint64_t seq,
-                           tr_live_stats *st)
+/* Any thread: is a snapshot being written? */
+static int snapw_busy(snapw *sw)
 {
     pthread_mutex_lock(&sw->mu);
     int busy = sw->pending;
     pthread_mutex_unlock(&sw->mu);
-    if (busy) {
+    return busy;
+}
+
+/* Engine thread, at a step boundary after record seq (marked at the
+ * journal writer before the step's flush): a snapshot for the thread,
+ * unless it is still writing the previous one. */
+static void snapshot_offer(snapw *sw, const tr_engine *e, uint64_t seq,
+                           tr_live_stats *st)
+{
+    if (snapw_busy(sw)) {
         st->snapshots_skipped++;
         return;
     }
@@ -563,19 +629,18 @@ static void snapshot_offer(snapw *sw, const tr_engine *e, uint64_t seq,
  * the engine unusable, so it is made anew. */
 static int load_snapshot(live *L, const tr_engine_cfg *ecfg,
                          const tr_engine_sink *sink, tr_live_stats *st,
+                         uint64_t *segment, uint64_t *offset, size_t *size,
                          char *err, size_t errlen)
 {
     const char *dir = L->cfg->run.journal;
     tr_snapshot_info *v = NULL;
     size_t n = 0;
-    if (!ecfg->strategy->load || tr_snapshot_list(dir, &v, &n) != TR_OK)
+    if (!ecfg->strategy->load || tr_snapshot_list(dir, 0, &v, &n) != TR_OK)
         return TR_OK;
     uint64_t last = tr_journal_last_seq(L->j);
     for (size_t i = n; i-- > 0;) {
         char why[4600] = "";
-        if (!v[i].valid) {
-            snprintf(why, sizeof why, "damaged (header or checksum)");
-        } else if (v[i].seq > last) {
+        if (v[i].seq > last) {
             snprintf(why, sizeof why, "it holds the state after record %"
                      PRIu64 " but the journal ends at record %" PRIu64,
                      v[i].seq, last);
@@ -584,11 +649,22 @@ static int load_snapshot(live *L, const tr_engine_cfg *ecfg,
             size_t len = 0;
             int rc = tr_snapshot_read_at(dir, v[i].seq, &data, &len, why,
                                          sizeof why);
-            if (rc == TR_OK) {
-                rc = tr_engine_load(L->e, data, len, why, sizeof why);
+            if (rc == TR_ERR_DATA)
+                snprintf(why, sizeof why, "damaged (header or checksum)");
+            const void *edata;
+            size_t elen;
+            if (rc == TR_OK &&
+                tr_live_snapshot_parse(data, len, &edata, &elen, segment,
+                                       offset) != TR_OK) {
+                snprintf(why, sizeof why, "not a snapshot of trader run");
+                free(data);
+                rc = TR_ERR_DATA;
+            } else if (rc == TR_OK) {
+                rc = tr_engine_load(L->e, edata, elen, why, sizeof why);
                 free(data);
                 if (rc == TR_OK) {
                     st->snapshot_seq = v[i].seq;
+                    *size = len;
                     break;
                 }
                 tr_engine_free(L->e);
@@ -677,14 +753,16 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
 
     /* The engine from the newest usable snapshot, then the journal after
      * it replayed and checked (all of it without a snapshot). */
-    uint64_t r0 = now_ns();
-    rc = load_snapshot(&L, &ecfg, &sink, st, err, errlen);
+    uint64_t r0 = now_ns(), segment = 0, offset = 0;
+    size_t snap_len = 0;
+    rc = load_snapshot(&L, &ecfg, &sink, st, &segment, &offset, &snap_len,
+                       err, errlen);
     if (rc != TR_OK)
         goto done;
     tr_time last_t, last_timer;
     tr_engine_clock(L.e, &last_t, &last_timer);
-    rc = recover(&L, &R, st->snapshot_seq + 1, st, &last_t, &last_timer, err,
-                 errlen);
+    rc = recover(&L, &R, st->snapshot_seq + 1, segment, offset, st, &last_t,
+                 &last_timer, err, errlen);
     if (rc != TR_OK && rc != TR_ERR_IO && rc != TR_ERR_NOMEM &&
         st->snapshot_seq) {
         /* The journal after the snapshot does not replay from it (a
@@ -704,7 +782,7 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
         R.have_step = 0;
         st->snapshot_seq = st->replayed_records = st->replayed_steps = 0;
         tr_engine_clock(L.e, &last_t, &last_timer);
-        rc = recover(&L, &R, 1, st, &last_t, &last_timer, err, errlen);
+        rc = recover(&L, &R, 1, 0, 0, st, &last_t, &last_timer, err, errlen);
     }
     if (rc != TR_OK)
         goto done;
@@ -757,8 +835,10 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     if (rc != TR_OK)
         goto io_fail;
     L.j = NULL;
-    if (can_snapshot && cfg->run.snapshot_every)
+    if (can_snapshot && cfg->run.snapshot_every) {
+        snapw_prepare(&sw.buf, snap_len);
         snapw_start(&sw, L.w);
+    }
     if (last_t != INT64_MIN)
         tr_merge_skip_to(&m, last_t);
     tr_time t, t0 = 0;
@@ -811,6 +891,11 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
             }
             rc = L.nomem ? TR_ERR_NOMEM : append_outs(&L, from);
         }
+        /* A snapshot due after this step: the writer notes where the
+         * step's last record ends. */
+        if (rc == TR_OK && sw.started &&
+            since_snapshot + 1 >= cfg->run.snapshot_every && !snapw_busy(&sw))
+            tr_jwriter_mark(L.w, L.appended);
         tr_jwriter_flush(L.w); /* the step is one group */
         if (rc == TR_OK && tr_jwriter_failed(L.w))
             rc = TR_ERR_IO;
@@ -838,38 +923,42 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     }
     st->finished = !(stop && *stop);
     uint64_t stop_seq = 0;
+    snapw_stop(&sw); /* the mark is the stop's from here */
     rc = tr_jwriter_append(L.w, TR_EV_STOP, wall_now(), NULL, 0, &stop_seq);
-    if (rc == TR_OK) /* everything of this run is on disk */
-        rc = tr_jwriter_wait_durable(L.w, stop_seq);
+    if (rc == TR_OK) {
+        tr_jwriter_mark(L.w, stop_seq);
+        rc = tr_jwriter_wait_durable(L.w, stop_seq); /* all on disk */
+    }
     if (rc != TR_OK)
         goto io_fail;
-    /* The state at the stop, after the last step's records (durable now):
-     * the next start replays nothing. Trading is over, so the engine
-     * thread writes it itself. */
-    snapw_stop(&sw);
+    /* The state at the stop (durable now): it follows the last step's
+     * records and the stop record, which changes nothing, so it claims the
+     * stop record and the next start replays nothing. Trading is over, so
+     * the engine thread writes it itself. Not when nothing but session and
+     * stop records followed the loaded snapshot: the state is the same. */
     st->snapshots_written = sw.written;
-    /* (Not when nothing but session and stop records followed the loaded
-     * snapshot: the state is the same.) */
     if (can_snapshot && covered > sw.written_seq &&
         covered > st->snapshot_seq &&
         (st->new_steps || st->replayed_steps || st->repaired_records ||
          !st->snapshot_seq)) {
-        uint64_t w0 = now_ns();
+        uint64_t w0 = now_ns(), seg, off;
         char serr[4600] = "";
         int src = snapshot_save(&sw, L.e, st);
+        if (src == TR_OK && tr_jwriter_marked(L.w, stop_seq, &seg, &off))
+            set_position(&sw.buf, seg, off);
         if (src == TR_OK)
-            src = tr_snapshot_write(cfg->run.journal, covered, sw.buf.p,
+            src = tr_snapshot_write(cfg->run.journal, stop_seq, sw.buf.p,
                                     sw.buf.len, serr, sizeof serr);
         if (src == TR_OK) {
             st->snapshots_written++;
             tr_log(TR_LOG_INFO, "run", "snapshot after record %" PRIu64
                    " written (%zu bytes in %.1f ms): the next start replays "
-                   "from there", covered, sw.buf.len,
+                   "from there", stop_seq, sw.buf.len,
                    (double)(now_ns() - w0) / 1e6);
         } else {
             tr_log(TR_LOG_WARN, "run", "snapshot after record %" PRIu64
                    " not written: %s (the next start replays more of the "
-                   "journal)", covered, serr[0] ? serr : tr_strerror(src));
+                   "journal)", stop_seq, serr[0] ? serr : tr_strerror(src));
         }
     }
     goto done;

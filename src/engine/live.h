@@ -14,8 +14,9 @@
  *
  * Snapshots bound the replay: every run.snapshot_every steps (and at a
  * clean stop) the engine's state is saved (engine.h) beside the journal,
- * claiming the last record of the last complete step, once that record is
- * durable. A start loads the newest snapshot that fits this journal and
+ * claiming the last record of the last complete step (at a stop: the stop
+ * record) once that record is durable, with the journal position after
+ * it. A start loads the newest snapshot that fits this journal and
  * config and replays, with the same check, only the records after it;
  * without a usable one (damaged, of another config or build) it warns and
  * replays the whole journal. Serializing runs on the engine thread between
@@ -49,6 +50,15 @@ typedef struct tr_live_stats {
     uint64_t snapshot_save_us_max; /* longest serialization on the engine
                                     * thread */
 } tr_live_stats;
+
+/* A snapshot file written by tr_live_run holds a small header of its own
+ * (the journal position right after the snapshot's record, so that a
+ * restart reads only what follows) and then the engine's snapshot: *engine
+ * and *engine_len point into data. TR_ERR_DATA when data is not one. Any
+ * thread. */
+int tr_live_snapshot_parse(const void *data, size_t len, const void **engine,
+                           size_t *engine_len, uint64_t *segment,
+                           uint64_t *offset);
 
 /* Run cfg live until the feed ends or *stop becomes nonzero (set it from a
  * SIGINT/SIGTERM handler). Returns TR_OK after a clean stop (journal

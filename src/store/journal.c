@@ -538,6 +538,18 @@ int tr_journal_close(tr_journal *j)
     return rc;
 }
 
+void tr_journal_tell(const tr_journal *j, uint64_t *segment,
+                     uint64_t *offset)
+{
+    if (j->len == 0) {
+        *segment = j->seg_first;
+        *offset = j->seg_bytes;
+    } else {
+        *segment = j->nrolls ? j->roll_seq[j->nrolls - 1] : j->seg_first;
+        *offset = j->buf_seg_bytes;
+    }
+}
+
 uint64_t tr_journal_last_seq(const tr_journal *j)
 {
     return j->last_seq;
@@ -843,7 +855,8 @@ int tr_snapshot_read(const char *dir, uint64_t *seq, void **data, size_t *len,
     return TR_ERR_NOT_FOUND;
 }
 
-int tr_snapshot_list(const char *dir, tr_snapshot_info **out, size_t *n)
+int tr_snapshot_list(const char *dir, int check, tr_snapshot_info **out,
+                     size_t *n)
 {
     uint64_t *snaps;
     *out = NULL;
@@ -872,7 +885,9 @@ int tr_snapshot_list(const char *dir, tr_snapshot_info **out, size_t *n)
         }
         uint8_t *d;
         size_t len;
-        if (snap_load(path, snaps[i], &d, &len) == TR_OK) {
+        if (!check) {
+            v[i].valid = -1;
+        } else if (snap_load(path, snaps[i], &d, &len) == TR_OK) {
             v[i].valid = 1;
             free(d);
         }

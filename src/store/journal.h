@@ -85,6 +85,13 @@ int tr_journal_commit(tr_journal *j, uint64_t now_ms);
 /* Force an fsync of what has been written (INTERVAL policy's timer). */
 int tr_journal_sync(tr_journal *j);
 
+/* Where the next record appended will go (buffered records included): a
+ * segment (its first seq) and a byte offset in it, for tr_reader_open_at.
+ * At the end of a full segment the next record may open a new one; the
+ * reader then falls back to its ordinary way. */
+void tr_journal_tell(const tr_journal *j, uint64_t *segment,
+                     uint64_t *offset);
+
 uint64_t tr_journal_last_seq(const tr_journal *j);    /* 0 when empty */
 uint64_t tr_journal_durable_seq(const tr_journal *j); /* fsynced up to */
 
@@ -155,13 +162,15 @@ typedef struct tr_snapshot_info {
     uint64_t seq;   /* state after this record */
     uint64_t bytes; /* file size */
     int64_t mtime;  /* when the file was written: wall clock, ns UTC */
-    int valid;      /* header and checksum hold */
+    int valid;      /* header and checksum hold (1) or not (0); -1: not
+                     * checked */
 } tr_snapshot_info;
 
-/* The snapshots in dir, oldest first, each file read and checked: *out
- * (malloc'd, caller frees; NULL when *n is 0). TR_ERR_NOT_FOUND when dir
- * does not exist, TR_ERR_IO, TR_ERR_NOMEM. */
-int tr_snapshot_list(const char *dir, tr_snapshot_info **out, size_t *n);
+/* The snapshots in dir, oldest first: *out (malloc'd, caller frees; NULL
+ * when *n is 0). With check, each file is read and checked (valid).
+ * TR_ERR_NOT_FOUND when dir does not exist, TR_ERR_IO, TR_ERR_NOMEM. */
+int tr_snapshot_list(const char *dir, int check, tr_snapshot_info **out,
+                     size_t *n);
 
 /* ---- checksums ------------------------------------------------------------ */
 

@@ -36,6 +36,9 @@ struct tr_jwriter {
     uint64_t written_seq, durable_seq;
     uint64_t sync_wanted;  /* a waiter needs records up to here durable */
     int closing, failed, started;
+    /* tr_jwriter_mark: the journal position after record mark_seq. */
+    uint64_t mark_seq, mark_segment, mark_offset;
+    int mark_known;
 };
 
 static uint64_t now_ms(void)
@@ -104,14 +107,21 @@ static void *writer_main(void *arg)
         w->front = rest;
         w->back = taken;
         pthread_cond_broadcast(&w->done); /* room in front again */
+        uint64_t mark = w->mark_seq, seg = 0, off = 0;
+        int marked = 0;
         pthread_mutex_unlock(&w->mu);
 
         int rc = TR_OK;
         for (size_t o = 0; o < w->back.len && rc == TR_OK;) {
             rec_hdr h;
             memcpy(&h, w->back.p + o, sizeof h);
+            uint64_t seq = 0;
             rc = tr_journal_append(w->j, h.type, h.time,
-                                   w->back.p + o + sizeof h, h.len, NULL);
+                                   w->back.p + o + sizeof h, h.len, &seq);
+            if (rc == TR_OK && seq == mark) {
+                tr_journal_tell(w->j, &seg, &off);
+                marked = 1;
+            }
             o += sizeof h + h.len;
         }
         if (rc == TR_OK)
@@ -125,6 +135,11 @@ static void *writer_main(void *arg)
         }
         w->written_seq = upto;
         w->durable_seq = tr_journal_durable_seq(w->j);
+        if (marked && w->mark_seq == mark) {
+            w->mark_segment = seg;
+            w->mark_offset = off;
+            w->mark_known = 1;
+        }
         pthread_cond_broadcast(&w->done);
     }
     pthread_mutex_unlock(&w->mu);
@@ -253,6 +268,27 @@ int tr_jwriter_wait_flushed(tr_jwriter *w, uint64_t seq)
     }
     pthread_mutex_unlock(&w->mu);
     return rc;
+}
+
+void tr_jwriter_mark(tr_jwriter *w, uint64_t seq)
+{
+    pthread_mutex_lock(&w->mu);
+    w->mark_seq = seq;
+    w->mark_known = 0;
+    pthread_mutex_unlock(&w->mu);
+}
+
+int tr_jwriter_marked(tr_jwriter *w, uint64_t seq, uint64_t *segment,
+                      uint64_t *offset)
+{
+    pthread_mutex_lock(&w->mu);
+    int known = w->mark_known && w->mark_seq == seq;
+    if (known) {
+        *segment = w->mark_segment;
+        *offset = w->mark_offset;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return known;
 }
 
 int tr_jwriter_close(tr_jwriter *w)

@@ -15,6 +15,7 @@
 
 #include "core/err.h"
 #include "store/journal.h"
+#include "store/jwriter.h"
 #include "test.h"
 #include "tmpdir.h"
 
@@ -1369,7 +1370,7 @@ static void test_snapshots(void)
     CHECK_MSG(fsize(stale) < 0, "%s is removed", stale);
     tr_snapshot_info *info;
     size_t ninfo;
-    CHECK_EQ_I64(tr_snapshot_list(dir, &info, &ninfo), TR_OK);
+    CHECK_EQ_I64(tr_snapshot_list(dir, 1, &info, &ninfo), TR_OK);
     CHECK_MSG(ninfo == 2 && info[0].seq == 200 && info[1].seq == 300 &&
                   info[0].valid && !info[1].valid &&
                   info[0].bytes == 32 + 20 && info[1].bytes == 32 + 30 &&
@@ -1508,11 +1509,88 @@ static void test_resume(void)
     rm_rf(dir);
 }
 
+/* The record (seq) that a position holds, or 0: the segment file of that
+ * first seq read at offset; at a segment's end, the next segment's first. */
+static uint64_t seq_at(const char *dir, uint64_t seg, uint64_t off)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%020llu.seg", dir,
+             (unsigned long long)seg);
+    size_t len;
+    uint8_t *d = read_all(path, &len);
+    uint64_t seq = 0;
+    if (d && off + 32 <= len) {
+        for (int i = 7; i >= 0; i--)
+            seq = (seq << 8) | d[off + 8 + (size_t)i];
+    } else if (d && off == len) {
+        seq = (uint64_t)-1; /* the end of a segment */
+    }
+    free(d);
+    return seq;
+}
+
+/* tr_journal_tell: where the next record goes, across rolls; and the
+ * writer thread's mark of a record's end (what snapshots store). */
+static void test_tell(void)
+{
+    char *dir = mktmp();
+    tr_journal_opts o = {.fsync = TR_FSYNC_OS, .segment_bytes = 2048};
+    tr_journal *j;
+    char err[4600];
+    CHECK(tr_journal_open(dir, &o, &j, err, sizeof err) == TR_OK);
+    enum { N = 120 };
+    uint64_t seg[N + 1], off[N + 1];
+    uint8_t payload[90] = {0};
+    tr_journal_tell(j, &seg[0], &off[0]);
+    for (int i = 1; i <= N; i++) {
+        CHECK(tr_journal_append(j, 2, i, payload, (uint32_t)(i % 90), NULL) ==
+              TR_OK);
+        tr_journal_tell(j, &seg[i], &off[i]);
+        if (i % 7 == 0)
+            CHECK(tr_journal_commit(j, 0) == TR_OK);
+    }
+    CHECK(tr_journal_commit(j, 0) == TR_OK);
+    int ok = 1, rolls = 0;
+    for (int i = 0; i < N; i++) { /* the position after i holds i+1 */
+        uint64_t at = seq_at(dir, seg[i], off[i]);
+        if (at == (uint64_t)-1) { /* a roll: i+1 opens the next segment */
+            rolls++;
+            at = seg[i + 1] == (uint64_t)i + 1 ? (uint64_t)i + 1 : 0;
+        }
+        ok &= at == (uint64_t)i + 1;
+    }
+    CHECK_MSG(ok && rolls > 3, "tell: every position holds the next record "
+              "(%d rolls)", rolls);
+
+    /* The writer thread notes the position after a marked record. */
+    tr_jwriter *w;
+    CHECK(tr_jwriter_start(j, 0, &w) == TR_OK);
+    uint64_t s = 0, mseg = 0, moff = 0;
+    for (int i = 0; i < 30; i++) {
+        CHECK(tr_jwriter_append(w, 2, 1000 + i, payload, 40, &s) == TR_OK);
+        if (i == 17)
+            tr_jwriter_mark(w, s);
+    }
+    CHECK_EQ_I64(tr_jwriter_wait_flushed(w, s), TR_ERR_INVALID); /* not yet */
+    tr_jwriter_flush(w);
+    CHECK_EQ_I64(tr_jwriter_wait_flushed(w, s), TR_OK);
+    uint64_t marked = s - 12;
+    CHECK(!tr_jwriter_marked(w, marked - 1, &mseg, &moff));
+    CHECK(tr_jwriter_marked(w, marked, &mseg, &moff));
+    CHECK_EQ_I64(tr_jwriter_close(w), TR_OK);
+    uint64_t at = seq_at(dir, mseg, moff);
+    CHECK_MSG(at == marked + 1 || (at == (uint64_t)-1 && mseg < marked + 1),
+              "mark: the position after %llu holds %llu",
+              (unsigned long long)marked, (unsigned long long)at);
+    rm_rf(dir);
+}
+
 int main(void)
 {
     test_crc();
     test_roundtrip();
     test_resume();
+    test_tell();
     test_segments();
     test_torn_tail();
     test_damage();
