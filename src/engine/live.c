@@ -244,11 +244,11 @@ static int recover(live *L, replay *R, uint64_t from_seq, uint64_t segment,
     char rerr[4600];
     if (from_seq > tr_journal_last_seq(L->j))
         return TR_OK; /* nothing after the snapshot */
-    /* The reader starts where the snapshot says record from_seq is, else
-     * at the segment that holds it. */
-    int rc = segment && offset
-                 ? tr_reader_open_at(L->cfg->run.journal, from_seq, segment,
-                                     offset, &r, rerr, sizeof rerr)
+    /* The reader starts at the snapshot's record where the snapshot says it
+     * is (else at the segment that holds record from_seq). */
+    int rc = from_seq > 1 && segment && offset
+                 ? tr_reader_open_at(L->cfg->run.journal, from_seq - 1,
+                                     segment, offset, &r, rerr, sizeof rerr)
                  : tr_reader_open(L->cfg->run.journal, from_seq, &r, rerr,
                                   sizeof rerr);
     if (rc == TR_ERR_NOT_FOUND)
@@ -259,6 +259,8 @@ static int recover(live *L, replay *R, uint64_t from_seq, uint64_t segment,
     }
     tr_record rec;
     while ((rc = tr_reader_next(r, &rec, rerr, sizeof rerr)) == 1) {
+        if (rec.seq < from_seq)
+            continue; /* the snapshot's own record */
         st->replayed_records++;
         if (rec.type == TR_EV_SESSION) {
             tr_ev_session s;
@@ -433,8 +435,9 @@ static int recover(live *L, replay *R, uint64_t from_seq, uint64_t segment,
 /* A snapshot file of `trader run` (live.h): the driver's header, then the
  * engine's snapshot (engine.h):
  *     u32 "TRLV"  u32 version 1  u64 segment  u64 offset
- * where segment/offset is the journal position right after the snapshot's
- * record (0 0: unknown), so a restart reads only the journal after it. */
+ * where segment/offset is where the snapshot's own record starts in the
+ * journal (0 0: unknown): a restart checks the journal's tail and reads the
+ * records after the snapshot from there, not from the segment's start. */
 #define LIVE_SNAP_MAGIC TR_TAG('T', 'R', 'L', 'V')
 #define LIVE_SNAP_HEADER 24
 
@@ -622,6 +625,26 @@ static void snapshot_offer(snapw *sw, const tr_engine *e, uint64_t seq,
     pthread_mutex_unlock(&sw->mu);
 }
 
+/* Where the newest snapshot's record is, as a hint for opening the journal
+ * (checked there: only a position that holds that record is used). */
+static void snapshot_hint(const char *dir, tr_journal_opts *jo)
+{
+    tr_snapshot_info *v = NULL;
+    size_t n = 0;
+    uint8_t h[LIVE_SNAP_HEADER];
+    const void *e;
+    size_t elen;
+    uint64_t seg, off;
+    if (tr_snapshot_list(dir, 0, &v, &n) == TR_OK && n &&
+        tr_snapshot_peek(dir, v[n - 1].seq, h, sizeof h) == TR_OK &&
+        tr_live_snapshot_parse(h, sizeof h, &e, &elen, &seg, &off) == TR_OK) {
+        jo->start_seq = v[n - 1].seq;
+        jo->start_segment = seg;
+        jo->start_offset = off;
+    }
+    free(v);
+}
+
 /* Load the newest snapshot this journal and config can use into L->e (a
  * fresh engine). One that is damaged, ahead of the journal, of another
  * config or another format is skipped with a warning and the one before
@@ -742,6 +765,7 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
                           .interval_ms = cfg->run.fsync_interval_ms,
                           .segment_bytes = cfg->run.segment_bytes,
                           .report = on_journal_report};
+    snapshot_hint(cfg->run.journal, &jo);
     rc = tr_journal_open(cfg->run.journal, &jo, &L.j, err, errlen);
     if (rc != TR_OK)
         goto done;

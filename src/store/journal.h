@@ -52,6 +52,13 @@ typedef struct tr_journal_opts {
      * May be NULL. */
     void (*report)(void *ctx, const char *message);
     void *report_ctx;
+    /* Optional (0: none): a position believed to hold record start_seq,
+     * e.g. from a snapshot. When it is in the last segment and does hold
+     * that record (checksum and seq), opening checks the tail from there
+     * instead of reading the whole segment: the records before it were
+     * durable when the position was taken (`trader journal verify` and the
+     * reader still check them). Otherwise it is ignored. */
+    uint64_t start_seq, start_segment, start_offset;
 } tr_journal_opts;
 
 #define TR_JOURNAL_MAX_PAYLOAD (1u << 20) /* 1 MiB per record */
@@ -91,6 +98,12 @@ int tr_journal_sync(tr_journal *j);
  * reader then falls back to its ordinary way. */
 void tr_journal_tell(const tr_journal *j, uint64_t *segment,
                      uint64_t *offset);
+
+/* Where the last record appended (this session) starts: its segment and
+ * byte offset, as tr_reader_open_at and tr_journal_opts.start_* take them.
+ * 0 0 before the first append. */
+void tr_journal_tell_last(const tr_journal *j, uint64_t *segment,
+                          uint64_t *offset);
 
 uint64_t tr_journal_last_seq(const tr_journal *j);    /* 0 when empty */
 uint64_t tr_journal_durable_seq(const tr_journal *j); /* fsynced up to */
@@ -151,6 +164,11 @@ int tr_snapshot_write(const char *dir, uint64_t seq, const void *data,
  * and reported in err as a warning). */
 int tr_snapshot_read(const char *dir, uint64_t *seq, void **data, size_t *len,
                      char *err, size_t errlen);
+
+/* The first n bytes of the snapshot after record seq, NOT checked (the
+ * checksum covers the whole file): for hints that are verified otherwise.
+ * TR_ERR_NOT_FOUND, TR_ERR_DATA (too short, not a snapshot), TR_ERR_IO. */
+int tr_snapshot_peek(const char *dir, uint64_t seq, void *buf, size_t n);
 
 /* The snapshot after record seq: *data (malloc'd, caller frees) of *len
  * bytes. TR_ERR_NOT_FOUND, TR_ERR_DATA when its header or checksum does not

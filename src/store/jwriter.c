@@ -36,7 +36,7 @@ struct tr_jwriter {
     uint64_t written_seq, durable_seq;
     uint64_t sync_wanted;  /* a waiter needs records up to here durable */
     int closing, failed, started;
-    /* tr_jwriter_mark: the journal position after record mark_seq. */
+    /* tr_jwriter_mark: where record mark_seq starts in the journal. */
     uint64_t mark_seq, mark_segment, mark_offset;
     int mark_known;
 };
@@ -119,7 +119,7 @@ static void *writer_main(void *arg)
             rc = tr_journal_append(w->j, h.type, h.time,
                                    w->back.p + o + sizeof h, h.len, &seq);
             if (rc == TR_OK && seq == mark) {
-                tr_journal_tell(w->j, &seg, &off);
+                tr_journal_tell_last(w->j, &seg, &off);
                 marked = 1;
             }
             o += sizeof h + h.len;

@@ -58,12 +58,12 @@ int tr_jwriter_wait_durable(tr_jwriter *w, uint64_t seq);
 int tr_jwriter_wait_flushed(tr_jwriter *w, uint64_t seq);
 
 /* Engine thread: note record seq (appended, not flushed yet) so that the
- * writer remembers the journal position right after it (a snapshot after
- * seq stores it, and the restart reads the journal from there). One mark
- * at a time; a new one replaces the old. */
+ * writer remembers where in the journal it starts (a snapshot after seq
+ * stores it: the restart checks and reads the journal from there). One
+ * mark at a time; a new one replaces the old. */
 void tr_jwriter_mark(tr_jwriter *w, uint64_t seq);
 
-/* Any thread: 1 and the position after the marked record seq (segment and
+/* Any thread: 1 and the position of the marked record seq (segment and
  * offset as tr_reader_open_at takes them) once it is written; 0 when not
  * (yet) known. */
 int tr_jwriter_marked(tr_jwriter *w, uint64_t seq, uint64_t *segment,
