@@ -64,10 +64,11 @@ run:
   journal: $tmp/consensus500-journal
   database: $tmp/consensus500.db
   fsync: os
+  snapshot_every: 100
   feed: {type: synthetic, symbols: 500, seed: 7, bars: 1000, interval: 1d, speed: max}
 YAML
 "$trader" --log-level info --log-json run -c "$tmp/consensus500.yaml" 2>"$tmp/log"
-sed -n 's/.*"msg":"\(feed finished.*snapshots written.*\)"}$/consensus500 first run: \1/p' "$tmp/log" | sed 's/; equity.*open positions*//'
+sed -n 's/.*; \([0-9]* snapshots written ([0-9]* bytes; while trading, at most [0-9.]* ms on the engine thread)\).*/consensus500, trading at max speed with a snapshot every 100 steps: \1/p' "$tmp/log"
 restart consensus500
 
 rm -f "$tmp/trader.db"

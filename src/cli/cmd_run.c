@@ -127,7 +127,7 @@ int tr_cli_run(int argc, char **argv)
            " steps, %" PRIu64 " records replayed from the journal%s, %" PRIu64
            " records repaired); equity %s, cash %s, %zu open position%s; "
            "journal at record %" PRIu64 "; %" PRIu64 " snapshots written (%zu "
-           "bytes, at most %.3f ms on the engine thread)",
+           "bytes; while trading, at most %.3f ms on the engine thread)",
            st.finished ? "feed finished" : "stopped", st.new_steps,
            st.replayed_steps, st.replayed_records, from, st.repaired_records,
            eq, cash, st.open_positions, st.open_positions == 1 ? "" : "s",

@@ -576,8 +576,11 @@ static void snapw_free(snapw *sw)
 }
 
 /* Engine thread: serialize into sw->buf (only while no snapshot is pending:
- * then the thread does not read it). TR_OK, or the error of the save. */
-static int snapshot_save(snapw *sw, const tr_engine *e, tr_live_stats *st)
+ * then the thread does not read it). While trading, the time it takes is
+ * the engine's pause (st->snapshot_save_us_max). TR_OK, or the error of the
+ * save. */
+static int snapshot_save(snapw *sw, const tr_engine *e, int trading,
+                         tr_live_stats *st)
 {
     uint64_t t0 = now_ns();
     tr_enc_reset(&sw->buf);
@@ -590,7 +593,7 @@ static int snapshot_save(snapw *sw, const tr_engine *e, tr_live_stats *st)
     if (rc != TR_OK)
         return rc;
     st->snapshot_bytes = sw->buf.len;
-    if (dt / 1000 > st->snapshot_save_us_max)
+    if (trading && dt / 1000 > st->snapshot_save_us_max)
         st->snapshot_save_us_max = dt / 1000;
     tr_log(TR_LOG_DEBUG, "run", "engine state serialized: %zu bytes in %.3f "
            "ms", sw->buf.len, (double)dt / 1e6);
@@ -616,7 +619,7 @@ static void snapshot_offer(snapw *sw, const tr_engine *e, uint64_t seq,
         st->snapshots_skipped++;
         return;
     }
-    if (snapshot_save(sw, e, st) != TR_OK)
+    if (snapshot_save(sw, e, 1, st) != TR_OK)
         return; /* out of memory: the next one may fit */
     pthread_mutex_lock(&sw->mu);
     sw->seq = seq;
@@ -967,7 +970,7 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
          !st->snapshot_seq)) {
         uint64_t w0 = now_ns(), seg, off;
         char serr[4600] = "";
-        int src = snapshot_save(&sw, L.e, st);
+        int src = snapshot_save(&sw, L.e, 0, st);
         if (src == TR_OK && tr_jwriter_marked(L.w, stop_seq, &seg, &off))
             set_position(&sw.buf, seg, off);
         if (src == TR_OK)

@@ -48,7 +48,8 @@ typedef struct tr_live_stats {
     uint64_t snapshots_skipped;  /* due while the previous one was written */
     size_t snapshot_bytes;       /* the last one's size */
     uint64_t snapshot_save_us_max; /* longest serialization on the engine
-                                    * thread */
+                                    * thread while trading (the pause of
+                                    * the periodic snapshots) */
 } tr_live_stats;
 
 /* A snapshot file written by tr_live_run holds a small header of its own
