@@ -85,7 +85,7 @@ static long rss_kb(void)
     return kb;
 }
 
-/* ---- snapshots ------------------------------------------------------------ */
+/* ---- snapshots --------------------------------------------------------- */
 
 static int cmp_dbl(const void *a, const void *b)
 {
