@@ -3,8 +3,13 @@
  *   broker reports the new order, for a strategy that trades on every bar,
  *   risk checks on (target p50 <= 2 us, p99 <= 10 us);
  *   resident memory with 500 symbols, each with 10 streaming indicators and
- *   the engine's per-symbol state (target <= 64 MB).
- * Journaling is measured by bench_journal. */
+ *   the engine's per-symbol state (target <= 64 MB);
+ *   engine snapshots of 500 symbols trading the consensus strategy (RSI,
+ *   MACD, Bollinger Bands, ADX per symbol; risk with ATR stops and the
+ *   correlation limit): size, time to save (the engine thread's pause in
+ *   `trader run`) and to load into a fresh engine.
+ * Journaling is measured by bench_journal; restarts from a snapshot against
+ * a full replay by bench_store.sh. */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +83,126 @@ static long rss_kb(void)
     if (f)
         fclose(f);
     return kb;
+}
+
+/* ---- snapshots --------------------------------------------------------- */
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void bench_snapshots(void)
+{
+    enum { SYMS = 500, BARS = 2000, REPS = 21 };
+    tr_engine_cfg c;
+    memset(&c, 0, sizeof c);
+    c.cash = 10000000 * TR_FX_ONE;
+    c.nsyms = SYMS;
+    c.strategy = tr_strategy_find("consensus");
+    for (size_t i = 0; i < c.strategy->nparams; i++)
+        c.params[i] = c.strategy->params[i].def;
+    tr_risk_cfg_default(&c.risk);
+    c.risk.sizing = TR_SIZE_PERCENT;
+    c.risk.percent = 2;
+    c.risk.max_open_positions = 50;
+    c.risk.max_portfolio_risk_pct = 50;
+    c.risk.stop_kind = TR_EXIT_ATR;
+    c.risk.stop_value = 2;
+    c.risk.tp_kind = TR_EXIT_RR;
+    c.risk.tp_value = 2;
+    tr_engine *e;
+    char err[256];
+    if (tr_engine_new(&c, NULL, &e, err, sizeof err) != TR_OK)
+        exit(1);
+    tr_bars *all = calloc(SYMS, sizeof *all);
+    tr_gen_opts g = {.seed = 9, .bars = BARS, .interval = TR_GEN_1D};
+    tr_time_parse("2015-01-02", 10, &g.start);
+    for (unsigned s = 0; s < SYMS; s++)
+        tr_gen_series(&g, s, &all[s]);
+    static tr_sym syms[SYMS];
+    static tr_bar step[SYMS];
+    for (size_t i = 0; i < BARS; i++) {
+        for (unsigned s = 0; s < SYMS; s++) {
+            syms[s] = s;
+            step[s] = all[s].v[i];
+        }
+        if (tr_engine_step(e, step[0].time, syms, step, SYMS) != TR_OK)
+            exit(1);
+    }
+    for (unsigned s = 0; s < SYMS; s++)
+        tr_bars_free(&all[s]);
+    free(all);
+
+    /* Save: the first into an empty buffer (as the first snapshot of a run,
+     * which grows it), then into the kept buffer (every later one). */
+    tr_enc x;
+    tr_enc_init(&x);
+    uint64_t t0 = ns_now();
+    if (tr_engine_save(e, &x) != TR_OK)
+        exit(1);
+    double first_ms = (double)(ns_now() - t0) / 1e6;
+    double save[REPS], load[REPS];
+    for (int r = 0; r < REPS; r++) {
+        tr_enc_reset(&x);
+        t0 = ns_now();
+        if (tr_engine_save(e, &x) != TR_OK)
+            exit(1);
+        save[r] = (double)(ns_now() - t0) / 1e6;
+    }
+    for (int r = 0; r < REPS; r++) {
+        tr_engine *f;
+        if (tr_engine_new(&c, NULL, &f, err, sizeof err) != TR_OK)
+            exit(1);
+        t0 = ns_now();
+        if (tr_engine_load(f, x.p, x.len, err, sizeof err) != TR_OK) {
+            fprintf(stderr, "load: %s\n", err);
+            exit(1);
+        }
+        load[r] = (double)(ns_now() - t0) / 1e6;
+        tr_engine_free(f);
+    }
+    qsort(save, REPS, sizeof save[0], cmp_dbl);
+    qsort(load, REPS, sizeof load[0], cmp_dbl);
+    size_t orders = tr_paper_order_count(tr_engine_broker(e));
+    size_t trades = tr_engine_trades(e)->n;
+    printf("snapshot, %d symbols x consensus (RSI, MACD, BBANDS, ADX) + risk "
+           "(ATR, correlation returns) after %d steps, %zu orders and %zu "
+           "closed trades kept: %.2f MB; save %.2f ms (median; max %.2f; the "
+           "first, growing its buffer, %.2f), load into a fresh engine %.2f "
+           "ms (median; max %.2f)\n", SYMS, BARS, orders, trades,
+           (double)x.len / 1048576.0, save[REPS / 2], save[REPS - 1],
+           first_ms, load[REPS / 2], load[REPS - 1]);
+    /* Without the history that grows with time: the per-symbol state. */
+    tr_engine *f;
+    if (tr_engine_new(&c, NULL, &f, err, sizeof err) != TR_OK)
+        exit(1);
+    for (size_t i = 0; i < 100; i++) {
+        for (unsigned s = 0; s < SYMS; s++) {
+            syms[s] = s;
+            step[s] = (tr_bar){(tr_time)(i + 1) * 86400 * TR_NS_PER_SEC,
+                               100 * TR_FX_ONE, 101 * TR_FX_ONE,
+                               99 * TR_FX_ONE, 100 * TR_FX_ONE,
+                               1000 * TR_FX_ONE};
+        }
+        if (tr_engine_step(f, step[0].time, syms, step, SYMS) != TR_OK)
+            exit(1);
+    }
+    for (int r = 0; r < REPS; r++) {
+        tr_enc_reset(&x);
+        t0 = ns_now();
+        tr_engine_save(f, &x);
+        save[r] = (double)(ns_now() - t0) / 1e6;
+    }
+    qsort(save, REPS, sizeof save[0], cmp_dbl);
+    printf("  of which the per-symbol state (flat, no order yet): %.2f MB = "
+           "%.0f bytes a symbol, saved in %.2f ms; each order kept adds ~170 "
+           "bytes, each closed trade ~73\n", (double)x.len / 1048576.0,
+           (double)x.len / SYMS, save[REPS / 2]);
+    tr_engine_free(f);
+    tr_enc_free(&x);
+    tr_engine_free(e);
 }
 
 int main(void)
@@ -187,5 +312,7 @@ int main(void)
     for (size_t i = 0; i < SYMS * INDS; i++)
         tr_ind_free(inds[i]);
     free(inds);
+
+    bench_snapshots();
     return 0;
 }

@@ -10,6 +10,8 @@
 
 #include "cli/cli.h"
 #include "core/err.h"
+#include "engine/engine.h"
+#include "engine/live.h"
 #include "store/event.h"
 #include "store/journal.h"
 
@@ -22,7 +24,7 @@ static void usage(FILE *out)
             "\n"
             "The event journal of a `trader run` (its run.journal folder):\n"
             "  inspect  segments, records by type, sequence and time range,\n"
-            "           the newest snapshot\n"
+            "           the engine snapshots (record, size, time, contents)\n"
             "  verify   check every record's checksum and payload and the\n"
             "           sequence's continuity; exit 1 at the first damage,\n"
             "           saying where (segment file and offset)\n"
@@ -39,6 +41,53 @@ static int payload_ok(const tr_record *r)
     return r->type < 1 || r->type > TR_EV_TYPE_MAX ||
            tr_ev_to_json(r->seq, r->time, r->type, r->payload, r->len, line,
                          sizeof line) > 0;
+}
+
+/* The engine snapshots beside the journal, oldest first: the record each
+ * follows, its size, when it was written, and what it holds. */
+static void print_snapshots(const char *dir, uint64_t last)
+{
+    tr_snapshot_info *v = NULL;
+    size_t n = 0;
+    if (tr_snapshot_list(dir, 1, &v, &n) != TR_OK || !n) {
+        printf("  snapshot  none\n");
+        free(v);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char when[TR_TIME_STRLEN], at[TR_TIME_STRLEN];
+        tr_time_format(v[i].mtime / TR_NS_PER_SEC * TR_NS_PER_SEC, when,
+                       sizeof when);
+        printf("  snapshot  after record %" PRIu64 ", %" PRIu64 " bytes, "
+               "written %s", v[i].seq, v[i].bytes, when);
+        void *data = NULL;
+        size_t len = 0, elen = 0;
+        const void *edata = NULL;
+        uint64_t seg, off;
+        tr_engine_snap_info info;
+        if (!v[i].valid) {
+            printf(": DAMAGED (header or checksum; a start skips it)");
+        } else if (tr_snapshot_read_at(dir, v[i].seq, &data, &len, NULL, 0) ==
+                       TR_OK &&
+                   tr_live_snapshot_parse(data, len, &edata, &elen, &seg,
+                                          &off) == TR_OK &&
+                   tr_engine_snapshot_info(edata, elen, &info) == TR_OK) {
+            printf(": %s on %" PRIu64 " symbols, format %" PRIu32,
+                   info.strategy, info.nsyms, info.version);
+            if (info.last_step != INT64_MIN) {
+                tr_time_format(info.last_step, at, sizeof at);
+                printf(", last step %s", at);
+            }
+            if (v[i].seq > last)
+                printf(" (AHEAD of the journal's last record %" PRIu64
+                       ": unusable)", last);
+        } else {
+            printf(": not an engine snapshot");
+        }
+        free(data);
+        printf("\n");
+    }
+    free(v);
 }
 
 static int cmd_verify(const char *dir, int inspect)
@@ -104,20 +153,7 @@ static int cmd_verify(const char *dir, int inspect)
                        k <= TR_EV_TYPE_MAX ? tr_event_type_name((uint16_t)k)
                                            : "unknown",
                        by_type[k]);
-        uint64_t sseq;
-        void *data;
-        size_t len;
-        char warn[4600] = "";
-        if (tr_snapshot_read(dir, &sseq, &data, &len, warn, sizeof warn) ==
-            TR_OK) {
-            printf("  snapshot  after record %" PRIu64 " (%zu bytes)\n", sseq,
-                   len);
-            free(data);
-        } else {
-            printf("  snapshot  none\n");
-        }
-        if (warn[0])
-            printf("  %s\n", warn);
+        print_snapshots(dir, last);
         printf("  status    %s\n", status ? "DAMAGED (see above)" : "ok");
     }
     return status;

@@ -32,15 +32,17 @@ static void usage(FILE *out)
             "engine as `trader backtest`, fed bar by bar from the run feed, with\n"
             "every input and every decision written to the event journal first.\n"
             "Stop it with Ctrl-C (or SIGTERM): it finishes the current bar,\n"
-            "flushes the journal and exits. Started again, it rebuilds its state\n"
-            "from the journal (checking that the engine reproduces every journaled\n"
-            "event) and goes on where it stopped, even after a kill -9.\n"
+            "flushes the journal, writes a snapshot of the engine and exits.\n"
+            "Started again, it loads the newest snapshot and replays the journal\n"
+            "after it (checking that the engine reproduces every journaled event)\n"
+            "and goes on where it stopped, even after a kill -9.\n"
             "\n"
             "The config is a backtest config with a `run:` section:\n"
             "  run:\n"
             "    journal: run/demo/journal     # default run/NAME/journal\n"
             "    fsync: interval               # always | interval | os\n"
             "    fsync_interval_ms: 10\n"
+            "    snapshot_every: 10000         # steps; 0 = only at a clean stop\n"
             "    feed:\n"
             "      type: replay                # replay the data: files, or\n"
             "                                  # synthetic (symbols, seed, bars,\n"
@@ -173,12 +175,20 @@ int tr_cli_run(int argc, char **argv)
     char eq[TR_FX_STRLEN], cash[TR_FX_STRLEN];
     tr_fx_format(st.equity, eq, sizeof eq);
     tr_fx_format(st.cash, cash, sizeof cash);
+    char from[64] = "";
+    if (st.snapshot_seq)
+        snprintf(from, sizeof from, " after the snapshot of record %" PRIu64,
+                 st.snapshot_seq);
     tr_log(TR_LOG_INFO, "run", "%s: %" PRIu64 " steps traded this run (%" PRIu64
-           " replayed from the journal, %" PRIu64 " records repaired); equity %s, "
-           "cash %s, %zu open position%s; journal at record %" PRIu64,
+           " steps, %" PRIu64 " records replayed from the journal%s, %" PRIu64
+           " records repaired); equity %s, cash %s, %zu open position%s; "
+           "journal at record %" PRIu64 "; %" PRIu64 " snapshots written (%zu "
+           "bytes; while trading, at most %.3f ms on the engine thread)",
            st.finished ? "feed finished" : "stopped", st.new_steps,
-           st.replayed_steps, st.repaired_records, eq, cash, st.open_positions,
-           st.open_positions == 1 ? "" : "s", st.last_seq);
+           st.replayed_steps, st.replayed_records, from, st.repaired_records,
+           eq, cash, st.open_positions, st.open_positions == 1 ? "" : "s",
+           st.last_seq, st.snapshots_written, st.snapshot_bytes,
+           (double)st.snapshot_save_us_max / 1000.0);
     tr_bt_config_free(&cfg);
     return 0;
 }

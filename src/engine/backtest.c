@@ -355,8 +355,8 @@ static int load_run(const tr_cfg *cfg, const tr_cfg_node *m, tr_bt_config *c,
                     char *err, size_t n)
 {
     static const char *keys[] = {"journal", "database", "fsync",
-                                 "fsync_interval_ms", "segment_mb", "feed",
-                                 NULL};
+                                 "fsync_interval_ms", "segment_mb",
+                                 "snapshot_every", "feed", NULL};
     static const char *fkeys[] = {"type", "speed", "symbols", "seed", "bars",
                                   "interval", NULL};
     static const char *policies[] = {"always", "interval", "os", NULL};
@@ -386,6 +386,9 @@ static int load_run(const tr_cfg *cfg, const tr_cfg_node *m, tr_bt_config *c,
     r->fsync_interval_ms = (uint32_t)i;
     CHECK_RC(tr_cfg_int(cfg, m, "segment_mb", 64, 1, 4096, &i, err, n));
     r->segment_bytes = (uint64_t)i << 20;
+    CHECK_RC(tr_cfg_int(cfg, m, "snapshot_every", 10000, 0, INT64_MAX, &i, err,
+                        n));
+    r->snapshot_every = (uint64_t)i;
     const tr_cfg_node *f = tr_cfg_get(m, "feed");
     if (f) {
         CHECK_RC(tr_cfg_check_keys(cfg, f, fkeys, err, n));

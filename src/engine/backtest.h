@@ -32,6 +32,8 @@ typedef struct tr_run_section {
     tr_fsync_policy fsync;    /* default interval */
     uint32_t fsync_interval_ms; /* default 10 */
     uint64_t segment_bytes;   /* journal segment size; default 64 MiB */
+    uint64_t snapshot_every;  /* engine snapshot every N steps traded;
+                               * 0 = only at a clean stop; default 10000 */
     tr_feed_kind feed;
     double speed;             /* bar time per wall time; 0 = as fast as possible */
     uint32_t synth_symbols;   /* synthetic feed */

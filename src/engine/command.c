@@ -2,6 +2,7 @@
 #include "engine/command.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,69 @@ static int remember(tr_commands *c, const char *key, const tr_cmd_answer *a)
         c->n++;
     }
     s->ans = *a;
+    return TR_OK;
+}
+
+void tr_commands_save(const tr_commands *c, tr_enc *out)
+{
+    tr_enc_u64(out, c->n);
+    for (size_t i = 0; i < c->cap; i++) { /* slot order: deterministic */
+        const seen_entry *s = &c->v[i];
+        if (!s->used)
+            continue;
+        tr_enc_str(out, s->ref, sizeof s->ref);
+        tr_enc_u8(out, (uint8_t)s->ans.status);
+        tr_enc_u8(out, (uint8_t)s->ans.a.executed);
+        tr_enc_u16(out, (uint16_t)s->ans.a.reason);
+        tr_enc_str(out, s->ans.a.detail, sizeof s->ans.a.detail);
+        tr_enc_u64(out, s->ans.a.order_id);
+        tr_enc_i64(out, s->ans.a.qty);
+    }
+}
+
+int tr_commands_load(tr_commands *c, tr_dec *in)
+{
+    size_t n = tr_dec_count(in, SIZE_MAX / 4 / sizeof(seen_entry), 25);
+    if (tr_dec_error(in))
+        return TR_ERR_DATA;
+    size_t cap = 1024;
+    while (cap < 2 * (n + 1))
+        cap *= 2;
+    seen_entry *v = calloc(cap, sizeof *v);
+    if (!v)
+        return TR_ERR_NOMEM;
+    tr_commands fresh = {v, cap, 0};
+    for (size_t i = 0; i < n && !tr_dec_error(in); i++) {
+        char key[52];
+        tr_cmd_answer a;
+        memset(&a, 0, sizeof a);
+        tr_dec_str(in, key, sizeof key);
+        a.status = (tr_cmd_status)tr_dec_u8(in);
+        a.a.executed = tr_dec_u8(in);
+        a.a.reason = (tr_risk_reason)tr_dec_u16(in);
+        tr_dec_str(in, a.a.detail, sizeof a.a.detail);
+        a.a.order_id = tr_dec_u64(in);
+        a.a.qty = tr_dec_i64(in);
+        if (!tr_dec_check(in, a.status <= TR_CMD_UNAVAILABLE &&
+                                  a.a.executed <= 1 &&
+                                  a.a.reason < TR_RISK_REASON_COUNT &&
+                                  (key[0] == 's' || key[0] == 'o') &&
+                                  key[1] == ':'))
+            break;
+        seen_entry *e = slot(&fresh, key);
+        if (!tr_dec_check(in, !e->used))
+            break;
+        e->used = 1;
+        memcpy(e->ref, key, sizeof e->ref);
+        e->ans = a;
+        fresh.n++;
+    }
+    if (tr_dec_error(in)) {
+        free(v);
+        return TR_ERR_DATA;
+    }
+    free(c->v);
+    *c = fresh;
     return TR_OK;
 }
 

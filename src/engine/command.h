@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/codec.h"
 #include "engine/engine.h"
 #include "store/event.h"
 
@@ -46,6 +47,11 @@ void tr_commands_free(tr_commands *c);
  * reference that was seen before, else 0. */
 int tr_commands_seen(const tr_commands *c, const tr_ev_control *ctl,
                      tr_cmd_answer *out);
+
+/* The remembered answers in a snapshot (engine.c keeps them with the
+ * engine's state); load replaces c's content. TR_ERR_DATA, TR_ERR_NOMEM. */
+void tr_commands_save(const tr_commands *c, tr_enc *out);
+int tr_commands_load(tr_commands *c, tr_dec *in);
 
 /* Carry out ctl on e and remember the answer under its reference. Returns
  * an engine error (TR_ERR_NOMEM, TR_ERR_RANGE) that must stop the run;

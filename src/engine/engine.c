@@ -1,12 +1,17 @@
 /* engine.c: the step loop (see engine.h). */
 #include "engine/engine.h"
 
+#include "engine/command.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
+#include "store/journal.h" /* tr_crc32c */
 
 struct tr_engine {
     tr_engine_cfg cfg;
@@ -20,10 +25,15 @@ struct tr_engine {
     tr_bar *last;         /* last[sym]: the latest bar, for order references */
     size_t *bars_seen;
     tr_time now;
+    tr_time last_timer;   /* INT64_MIN before the first */
     int started;
     int strat_disabled;   /* signals of the strategy are dropped */
+    tr_commands *cmds;    /* answers to referenced controls (command.h) */
     int err;              /* first error raised inside a callback */
+    uint64_t fingerprint; /* of cfg, for snapshots */
 };
+
+static int config_fingerprint(const tr_engine_cfg *c, uint64_t *out);
 
 static void on_fill(void *vctx, const tr_order *o, const tr_fill *f)
 {
@@ -125,6 +135,7 @@ int tr_engine_new(const tr_engine_cfg *cfg, const tr_engine_sink *sink,
     if (!e)
         return TR_ERR_NOMEM;
     e->cfg = *cfg;
+    e->last_timer = INT64_MIN;
     if (sink)
         e->sink = *sink;
     size_t n = cfg->nsyms ? cfg->nsyms : 1;
@@ -138,6 +149,15 @@ int tr_engine_new(const tr_engine_cfg *cfg, const tr_engine_sink *sink,
         tr_portfolio_init(&e->port, cfg->cash, cfg->nsyms) != TR_OK ||
         tr_trade_log_init(&e->trades, cfg->nsyms) != TR_OK)
         goto fail;
+    rc = config_fingerprint(cfg, &e->fingerprint);
+    e->cfg.symbols = NULL; /* borrowed for this call only */
+    if (rc != TR_OK)
+        goto fail;
+    e->cmds = tr_commands_new();
+    if (!e->cmds) {
+        rc = TR_ERR_NOMEM;
+        goto fail;
+    }
     rc = cfg->strategy->create(cfg->params, cfg->nsyms, &e->strat, err, errlen);
     if (rc != TR_OK)
         goto fail;
@@ -160,6 +180,7 @@ void tr_engine_free(tr_engine *e)
         e->cfg.strategy->destroy(e->strat);
     tr_paper_free(e->broker);
     tr_risk_free(e->risk);
+    tr_commands_free(e->cmds);
     tr_portfolio_free(&e->port);
     tr_trade_log_free(&e->trades);
     free(e->last);
@@ -219,6 +240,7 @@ int tr_engine_timer(tr_engine *e, tr_timer_kind kind, tr_time t)
         return TR_ERR_INVALID;
     if (kind == TR_TIMER_SESSION_CLOSE)
         tr_paper_end_session(e->broker, tr_time_day(t), t);
+    e->last_timer = t;
     return e->err;
 }
 
@@ -414,6 +436,11 @@ int tr_engine_strategy_params(tr_engine *e, const double *params, char *err,
     return TR_OK;
 }
 
+tr_commands *tr_engine_commands(tr_engine *e)
+{
+    return e->cmds;
+}
+
 const double *tr_engine_strategy_param_values(const tr_engine *e)
 {
     return e->cfg.params;
@@ -467,4 +494,420 @@ const tr_bar *tr_engine_last_bar(const tr_engine *e, tr_sym sym)
 size_t tr_engine_bars_seen(const tr_engine *e, tr_sym sym)
 {
     return sym < e->cfg.nsyms ? e->bars_seen[sym] : 0;
+}
+
+void tr_engine_clock(const tr_engine *e, tr_time *last_step,
+                     tr_time *last_timer)
+{
+    *last_step = e->started ? e->now : INT64_MIN;
+    *last_timer = e->last_timer;
+}
+
+/* ---- snapshots (engine.h) ------------------------------------------------ */
+
+#define SNAP_MAGIC TR_TAG('T', 'R', 'E', 'S')
+
+/* FNV-1a, 64 bits: a fingerprint, not a defence against forgery. */
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+/* Everything of the config that shapes the state or the outputs, in a
+ * fixed order (check_invariants does neither). */
+static int config_fingerprint(const tr_engine_cfg *c, uint64_t *out)
+{
+    tr_enc x;
+    tr_enc_init(&x);
+    tr_enc_u32(&x, TR_ENGINE_SNAP_VERSION);
+    tr_enc_i64(&x, c->cash);
+    tr_enc_u64(&x, c->nsyms);
+    for (size_t i = 0; i < c->nsyms; i++)
+        tr_enc_str(&x, c->symbols ? c->symbols[i] : "", TR_SYM_MAX_LEN + 1);
+    const tr_costs *k = &c->fill.costs;
+    tr_enc_i64(&x, k->per_order);
+    tr_enc_i64(&x, k->per_share);
+    tr_enc_i64(&x, k->pct);
+    tr_enc_i64(&x, k->minimum);
+    tr_enc_i64(&x, k->slippage_bps);
+    tr_enc_i64(&x, k->slippage_ticks);
+    tr_enc_i64(&x, k->tick_size);
+    tr_enc_i64(&x, c->fill.max_volume_share);
+    tr_enc_i64(&x, c->fill.qty_step);
+    tr_enc_i32(&x, c->fill.fill_at_close);
+    const tr_risk_cfg *r = &c->risk;
+    tr_enc_i32(&x, (int32_t)r->sizing);
+    tr_enc_i64(&x, r->qty);
+    tr_enc_f64(&x, r->percent);
+    tr_enc_f64(&x, r->risk_pct);
+    tr_enc_f64(&x, r->atr_mult);
+    tr_enc_i32(&x, r->atr_period);
+    tr_enc_i64(&x, r->qty_step);
+    tr_enc_i64(&x, r->tick_size);
+    tr_enc_i32(&x, (int32_t)r->stop_kind);
+    tr_enc_f64(&x, r->stop_value);
+    tr_enc_i32(&x, (int32_t)r->tp_kind);
+    tr_enc_f64(&x, r->tp_value);
+    tr_enc_i32(&x, r->enabled);
+    tr_enc_f64(&x, r->max_position_pct);
+    tr_enc_i32(&x, r->max_open_positions);
+    tr_enc_f64(&x, r->max_portfolio_risk_pct);
+    tr_enc_f64(&x, r->max_correlation);
+    tr_enc_i32(&x, r->correlation_lookback);
+    tr_enc_i64(&x, r->max_order_notional);
+    tr_enc_f64(&x, r->daily_loss_pct);
+    tr_enc_f64(&x, r->max_drawdown_pct);
+    tr_enc_f64(&x, r->leverage);
+    tr_enc_i32(&x, r->kill_switch);
+    tr_enc_str(&x, c->strategy->name, 64);
+    tr_enc_u64(&x, c->strategy->nparams);
+    for (size_t i = 0; i < c->strategy->nparams && i < TR_STRAT_MAX_PARAMS;
+         i++)
+        tr_enc_f64(&x, c->params[i]);
+    int rc = tr_enc_error(&x);
+    if (rc == TR_OK)
+        *out = fnv1a(x.p, x.len);
+    tr_enc_free(&x);
+    return rc;
+}
+
+uint64_t tr_engine_fingerprint(const tr_engine *e)
+{
+    return e->fingerprint;
+}
+
+static void snap_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void snap_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- the sections ---- */
+
+static void head_save(const tr_engine *e, tr_enc *x)
+{
+    tr_enc_str(x, e->cfg.strategy->name, 32);
+    tr_enc_u64(x, e->cfg.nsyms);
+    tr_enc_u8(x, (uint8_t)e->started);
+    tr_enc_i64(x, e->started ? e->now : INT64_MIN);
+    tr_enc_i64(x, e->last_timer);
+}
+
+static int head_read(tr_dec *d, tr_engine_snap_info *info)
+{
+    tr_dec_str(d, info->strategy, sizeof info->strategy);
+    info->nsyms = tr_dec_u64(d);
+    uint8_t started = tr_dec_u8(d);
+    info->last_step = tr_dec_i64(d);
+    info->last_timer = tr_dec_i64(d);
+    tr_dec_check(d, started <= 1 &&
+                        (started == 1) == (info->last_step != INT64_MIN));
+    return tr_dec_error(d);
+}
+
+static int head_load(tr_engine *e, tr_dec *d)
+{
+    tr_engine_snap_info info;
+    memset(&info, 0, sizeof info);
+    if (head_read(d, &info) != TR_OK ||
+        !tr_dec_check(d, info.nsyms == e->cfg.nsyms))
+        return TR_ERR_DATA;
+    e->started = info.last_step != INT64_MIN;
+    e->now = e->started ? info.last_step : 0;
+    e->last_timer = info.last_timer;
+    return TR_OK;
+}
+
+static void bars_save(const tr_engine *e, tr_enc *x)
+{
+    for (size_t s = 0; s < e->cfg.nsyms; s++) {
+        const tr_bar *b = &e->last[s];
+        tr_enc_i64(x, b->time);
+        tr_enc_i64(x, b->open);
+        tr_enc_i64(x, b->high);
+        tr_enc_i64(x, b->low);
+        tr_enc_i64(x, b->close);
+        tr_enc_i64(x, b->volume);
+        tr_enc_u64(x, e->bars_seen[s]);
+    }
+}
+
+static int bars_load(tr_engine *e, tr_dec *d)
+{
+    for (size_t s = 0; s < e->cfg.nsyms; s++) {
+        tr_bar *b = &e->last[s];
+        b->time = tr_dec_i64(d);
+        b->open = tr_dec_i64(d);
+        b->high = tr_dec_i64(d);
+        b->low = tr_dec_i64(d);
+        b->close = tr_dec_i64(d);
+        b->volume = tr_dec_i64(d);
+        e->bars_seen[s] = (size_t)tr_dec_u64(d);
+    }
+    return tr_dec_error(d);
+}
+
+static void paper_save(const tr_engine *e, tr_enc *x)
+{
+    tr_paper_save(e->broker, x);
+}
+
+static int paper_load(tr_engine *e, tr_dec *d)
+{
+    return tr_paper_load(e->broker, d);
+}
+
+static void port_save(const tr_engine *e, tr_enc *x)
+{
+    tr_portfolio_save(&e->port, x);
+}
+
+static int port_load(tr_engine *e, tr_dec *d)
+{
+    return tr_portfolio_load(&e->port, d);
+}
+
+static void trades_save(const tr_engine *e, tr_enc *x)
+{
+    tr_trade_log_save(&e->trades, x);
+}
+
+static int trades_load(tr_engine *e, tr_dec *d)
+{
+    return tr_trade_log_load(&e->trades, d);
+}
+
+static void risk_save(const tr_engine *e, tr_enc *x)
+{
+    tr_risk_save(e->risk, x);
+}
+
+static int risk_load(tr_engine *e, tr_dec *d)
+{
+    return tr_risk_load(e->risk, d);
+}
+
+/* Controls from outside: the strategy's switch and the parameters in force
+ * (the config's, or the API's since), before the strategy's own state,
+ * whose shape they decide. */
+static void ctrl_save(const tr_engine *e, tr_enc *x)
+{
+    tr_enc_u8(x, (uint8_t)e->strat_disabled);
+    tr_enc_u32(x, TR_STRAT_MAX_PARAMS);
+    for (size_t i = 0; i < TR_STRAT_MAX_PARAMS; i++)
+        tr_enc_f64(x, e->cfg.params[i]);
+}
+
+static int ctrl_load(tr_engine *e, tr_dec *d)
+{
+    uint8_t disabled = tr_dec_u8(d);
+    uint32_t n = tr_dec_u32(d);
+    double p[TR_STRAT_MAX_PARAMS];
+    for (size_t i = 0; i < TR_STRAT_MAX_PARAMS; i++)
+        p[i] = tr_dec_f64(d);
+    if (!tr_dec_check(d, disabled <= 1 && n == TR_STRAT_MAX_PARAMS))
+        return TR_ERR_DATA;
+    if (memcmp(p, e->cfg.params, sizeof p) != 0 &&
+        tr_engine_strategy_params(e, p, NULL, 0) != TR_OK)
+        return TR_ERR_DATA;
+    e->strat_disabled = disabled;
+    return TR_OK;
+}
+
+static void cmds_save(const tr_engine *e, tr_enc *x)
+{
+    tr_commands_save(e->cmds, x);
+}
+
+static int cmds_load(tr_engine *e, tr_dec *d)
+{
+    return tr_commands_load(e->cmds, d);
+}
+
+static void strat_save(const tr_engine *e, tr_enc *x)
+{
+    e->cfg.strategy->save(e->strat, x);
+}
+
+static int strat_load(tr_engine *e, tr_dec *d)
+{
+    return e->cfg.strategy->load(e->strat, d);
+}
+
+/* The sections, in the order they are written. To add state, add a line
+ * (optional = 1 for anything added after version 1: snapshots written
+ * before it lack the section, and the fresh engine's state stands). */
+typedef struct snap_section {
+    uint32_t tag;
+    const char *name;
+    void (*save)(const tr_engine *e, tr_enc *x);
+    int (*load)(tr_engine *e, tr_dec *d);
+    int optional;
+} snap_section;
+
+static const snap_section sections[] = {
+    {TR_TAG('H', 'E', 'A', 'D'), "engine", head_save, head_load, 0},
+    {TR_TAG('B', 'A', 'R', 'S'), "last bars", bars_save, bars_load, 0},
+    {TR_TAG('P', 'A', 'P', 'R'), "broker", paper_save, paper_load, 0},
+    {TR_TAG('P', 'O', 'R', 'T'), "portfolio", port_save, port_load, 0},
+    {TR_TAG('T', 'R', 'D', 'S'), "trade log", trades_save, trades_load, 0},
+    {TR_TAG('R', 'I', 'S', 'K'), "risk", risk_save, risk_load, 0},
+    {TR_TAG('C', 'T', 'R', 'L'), "controls", ctrl_save, ctrl_load, 0},
+    {TR_TAG('S', 'T', 'R', 'T'), "strategy", strat_save, strat_load, 0},
+    {TR_TAG('C', 'M', 'D', 'S'), "answers", cmds_save, cmds_load, 0},
+};
+
+#define NSECTIONS (sizeof sections / sizeof sections[0])
+
+int tr_engine_save(const tr_engine *e, tr_enc *out)
+{
+    if (e->err || !e->cfg.strategy->save || !e->cfg.strategy->load)
+        return TR_ERR_INVALID;
+    size_t start = out->len;
+    tr_enc_u32(out, SNAP_MAGIC);
+    tr_enc_u32(out, TR_ENGINE_SNAP_VERSION);
+    tr_enc_u64(out, e->fingerprint);
+    for (size_t i = 0; i < NSECTIONS; i++) {
+        size_t mark = tr_enc_begin(out, sections[i].tag);
+        sections[i].save(e, out);
+        tr_enc_end(out, mark);
+    }
+    if (tr_enc_error(out))
+        return tr_enc_error(out);
+    tr_enc_u32(out, tr_crc32c(0, out->p + start, out->len - start));
+    return tr_enc_error(out);
+}
+
+/* The header of a snapshot whose checksum holds: d is left after it. */
+static int snap_open(const void *data, size_t len, tr_dec *d,
+                     uint32_t *version, uint64_t *fp, char *err,
+                     size_t errlen)
+{
+    const uint8_t *p = data;
+    if (!p || len < 20) {
+        snap_fail(err, errlen, "cut short (%zu bytes)", len);
+        return TR_ERR_DATA;
+    }
+    uint32_t crc = (uint32_t)p[len - 4] | (uint32_t)p[len - 3] << 8 |
+                   (uint32_t)p[len - 2] << 16 | (uint32_t)p[len - 1] << 24;
+    if (tr_crc32c(0, p, len - 4) != crc) {
+        snap_fail(err, errlen, "damaged (checksum mismatch)");
+        return TR_ERR_DATA;
+    }
+    tr_dec_init(d, p, len - 4);
+    uint32_t magic = tr_dec_u32(d);
+    *version = tr_dec_u32(d);
+    *fp = tr_dec_u64(d);
+    if (magic != SNAP_MAGIC) {
+        snap_fail(err, errlen, "not an engine snapshot");
+        return TR_ERR_DATA;
+    }
+    return TR_OK;
+}
+
+int tr_engine_snapshot_info(const void *data, size_t len,
+                            tr_engine_snap_info *out)
+{
+    memset(out, 0, sizeof *out);
+    tr_dec d, body;
+    if (snap_open(data, len, &d, &out->version, &out->fingerprint, NULL, 0) !=
+            TR_OK ||
+        !tr_dec_expect(&d, sections[0].tag, &body))
+        return TR_ERR_DATA;
+    return head_read(&body, out);
+}
+
+int tr_engine_load(tr_engine *e, const void *data, size_t len, char *err,
+                   size_t errlen)
+{
+    if (e->started || e->last_timer != INT64_MIN ||
+        tr_paper_order_count(e->broker) != 0) {
+        snap_fail(err, errlen, "the engine has already run");
+        return TR_ERR_INVALID;
+    }
+    if (!e->cfg.strategy->load) {
+        snap_fail(err, errlen, "strategy %s cannot load a snapshot",
+                  e->cfg.strategy->name);
+        return TR_ERR_INVALID;
+    }
+    tr_dec d;
+    uint32_t version;
+    uint64_t fp;
+    int rc = snap_open(data, len, &d, &version, &fp, err, errlen);
+    if (rc != TR_OK)
+        return rc;
+    if (version != TR_ENGINE_SNAP_VERSION) {
+        snap_fail(err, errlen, "format version %" PRIu32 ", this build reads "
+                  "%d", version, TR_ENGINE_SNAP_VERSION);
+        return TR_ERR_DATA;
+    }
+    if (fp != e->fingerprint) {
+        tr_engine_snap_info info;
+        if (tr_engine_snapshot_info(data, len, &info) == TR_OK)
+            snap_fail(err, errlen, "written under another config (%s on %"
+                      PRIu64 " instruments, or other parameters, costs or "
+                      "risk settings)", info.strategy, info.nsyms);
+        else
+            snap_fail(err, errlen, "written under another config");
+        return TR_ERR_DATA;
+    }
+    int seen[NSECTIONS] = {0};
+    uint32_t tag;
+    tr_dec body;
+    size_t next = 0; /* sections come in table order */
+    while (tr_dec_section(&d, &tag, &body)) {
+        size_t i = next;
+        while (i < NSECTIONS && sections[i].tag != tag)
+            i++;
+        if (i == NSECTIONS) {
+            char t[5] = {(char)tag, (char)(tag >> 8), (char)(tag >> 16),
+                         (char)(tag >> 24), 0};
+            for (int k = 0; k < 4; k++)
+                if (t[k] < 0x20 || t[k] > 0x7e)
+                    t[k] = '?';
+            snap_fail(err, errlen, "unknown or misplaced section '%s'", t);
+            return TR_ERR_DATA;
+        }
+        rc = sections[i].load(e, &body);
+        if (rc == TR_OK && tr_dec_finish(&body) != TR_OK)
+            rc = TR_ERR_DATA;
+        if (rc != TR_OK) {
+            snap_fail(err, errlen, "the %s section %s", sections[i].name,
+                      rc == TR_ERR_NOMEM ? "needs more memory than there is"
+                                         : "does not hold together");
+            return rc;
+        }
+        seen[i] = 1;
+        next = i + 1;
+    }
+    if (tr_dec_finish(&d) != TR_OK) {
+        snap_fail(err, errlen, "cut short inside a section");
+        return TR_ERR_DATA;
+    }
+    for (size_t i = 0; i < NSECTIONS; i++)
+        if (!seen[i] && !sections[i].optional) {
+            snap_fail(err, errlen, "the %s section is missing",
+                      sections[i].name);
+            return TR_ERR_DATA;
+        }
+    /* The broker's and the portfolio's positions agree in any saved state. */
+    for (size_t s = 0; s < e->cfg.nsyms; s++)
+        if (tr_paper_position(e->broker, (tr_sym)s) != e->port.pos[s].qty) {
+            snap_fail(err, errlen, "broker and portfolio disagree on "
+                      "instrument %zu", s);
+            return TR_ERR_DATA;
+        }
+    return TR_OK;
 }

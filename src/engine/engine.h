@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 
+#include "core/codec.h"
 #include "exec/paper.h"
 #include "port/portfolio.h"
 #include "risk/risk.h"
@@ -33,6 +34,9 @@ typedef struct tr_engine_cfg {
     const tr_strategy_def *strategy;
     double params[TR_STRAT_MAX_PARAMS]; /* validated, defaults filled in */
     int check_invariants; /* assert the accounting identity every step */
+    /* Names of instruments 0 .. nsyms-1, or NULL: read by tr_engine_new
+     * only, into the config fingerprint that snapshots carry. */
+    const char *const *symbols;
 } tr_engine_cfg;
 
 /* Where the engine's records go. Every callback is optional; pointers are
@@ -135,10 +139,88 @@ int tr_engine_strategy_enabled(const tr_engine *e);
 int tr_engine_strategy_params(tr_engine *e, const double *params, char *err,
                               size_t errlen);
 const double *tr_engine_strategy_param_values(const tr_engine *e);
+
+/* The answers the engine remembers for controls with a client reference
+ * (engine/command.h): part of its state, in its snapshots. */
+struct tr_commands;
+struct tr_commands *tr_engine_commands(tr_engine *e);
 tr_time tr_engine_now(const tr_engine *e);
 
 /* End of the run: open trades are valued and appended to the trade log. */
 int tr_engine_finish(tr_engine *e);
+
+/* The time of the last step and of the last timer, INT64_MIN when there
+ * was none (a driver resumes its clock and its session timers from them
+ * after tr_engine_load). */
+void tr_engine_clock(const tr_engine *e, tr_time *last_step,
+                     tr_time *last_timer);
+
+/* ---- snapshots --------------------------------------------------------------
+ * The whole engine state between two steps (or timers), so that a restart
+ * replays only what came after it: broker (every order and its fill state),
+ * portfolio, trade log, risk manager (halts, ATR, returns, stops), the
+ * strategy's state (its save/load callbacks), the last bar of each
+ * instrument and the clock. A fresh engine of the same config that loads it
+ * produces, step after step, byte for byte the outputs the saved engine
+ * would have produced.
+ *
+ * Format (little-endian, src/core/codec.h; nothing raw, doubles as bits):
+ *     u32 "TRES"   u32 TR_ENGINE_SNAP_VERSION   u64 config fingerprint
+ *     sections: u32 tag, u64 length, bytes; in this order:
+ *       HEAD strategy name, nsyms, started, last step, last timer
+ *       BARS the last bar and the bar count of each instrument
+ *       PAPR tr_paper_save     PORT tr_portfolio_save
+ *       TRDS tr_trade_log_save RISK tr_risk_save
+ *       STRT the strategy's save callback
+ *     u32 CRC32C of everything before it
+ * The fingerprint hashes everything of tr_engine_cfg that shapes the state
+ * or the outputs (cash, instruments and their names, strategy and
+ * parameters, fill and cost options, risk settings), so a snapshot of
+ * another config is refused.
+ *
+ * Adding state later (strategy enable flags, API orders, halts, ...):
+ *   - a new field of a module: append it at the end of that module's save,
+ *     and in its load read it only when tr_dec_left(d) > 0 (a snapshot from
+ *     before the field lacks it: keep the fresh value);
+ *   - a new part of the engine: a new section, one line in the table
+ *     `sections` of engine.c with save and load functions, marked optional
+ *     so that older snapshots without it still load.
+ * A snapshot with a section or bytes this build does not know is refused
+ * (its state would be lost). Bump TR_ENGINE_SNAP_VERSION only for a change
+ * that older snapshots cannot be read under; they are then refused and the
+ * driver replays the journal in full. */
+#define TR_ENGINE_SNAP_VERSION 1
+
+/* Append e's snapshot to out. TR_ERR_INVALID when the strategy has no
+ * save/load callbacks or the engine has failed (a step returned an error),
+ * TR_ERR_NOMEM. Reads e only: the engine thread, between steps. */
+int tr_engine_save(const tr_engine *e, tr_enc *out);
+
+/* Load a snapshot into e, an engine just made by tr_engine_new (no step or
+ * timer yet) from the config the snapshot was saved under. TR_ERR_DATA
+ * with the reason in err when data is not such a snapshot: damaged or cut
+ * short (checksum), another format version, another config (fingerprint),
+ * or a state that does not hold together; TR_ERR_INVALID when e is not
+ * fresh or its strategy cannot load; TR_ERR_NOMEM. After any failure e
+ * must be freed (make a new one to go on without the snapshot). */
+int tr_engine_load(tr_engine *e, const void *data, size_t len, char *err,
+                   size_t errlen);
+
+/* What a snapshot says about itself (for `trader journal inspect`),
+ * without loading it. TR_ERR_DATA when it is not an engine snapshot. */
+typedef struct tr_engine_snap_info {
+    uint32_t version;
+    uint64_t fingerprint;
+    char strategy[32];
+    uint64_t nsyms;
+    tr_time last_step, last_timer; /* INT64_MIN: none */
+} tr_engine_snap_info;
+
+int tr_engine_snapshot_info(const void *data, size_t len,
+                            tr_engine_snap_info *out);
+
+/* The fingerprint of e's config (as written into its snapshots). */
+uint64_t tr_engine_fingerprint(const tr_engine *e);
 
 /* Read-only views for reports and tests. */
 const tr_portfolio *tr_engine_portfolio(const tr_engine *e);

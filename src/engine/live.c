@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +35,6 @@ typedef struct live {
     const tr_bt_config *cfg;
     const tr_live_io *io;
     tr_view *view;      /* io->view, or NULL */
-    tr_commands *cmds;  /* answers by client reference */
-    uint64_t last_seq;  /* the last record appended */
     /* Metrics (NULL handles when off): looked up once, bumped per event. */
     tr_metric_series *m_events[TR_EV_TYPE_MAX + 1];
     tr_metric_series *m_orders[TR_ORD_REPLACED + 1];
@@ -52,6 +51,7 @@ typedef struct live {
     uint8_t *arena;
     size_t arena_len, arena_cap;
     int nomem;
+    uint64_t appended; /* seq of the last record appended */
 } live;
 
 static int64_t mono_ns(void) /* metrics only */
@@ -86,6 +86,13 @@ static uint64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts); /* pacing and fsync timing only */
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* measuring snapshots only */
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Reserve room for one more encoded output. */
@@ -204,8 +211,8 @@ static int jappend(live *L, uint16_t type, tr_time t, const void *p,
 {
     if (type <= TR_EV_TYPE_MAX)
         tr_metric_inc(L->m_events[type]);
-    return L->w ? tr_jwriter_append(L->w, type, t, p, len, &L->last_seq)
-                : tr_journal_append(L->j, type, t, p, len, &L->last_seq);
+    return L->w ? tr_jwriter_append(L->w, type, t, p, len, &L->appended)
+                : tr_journal_append(L->j, type, t, p, len, &L->appended);
 }
 
 static int append_outs(live *L, size_t from)
@@ -280,12 +287,24 @@ static int replay_step(live *L, replay *R, char *err, size_t errlen)
     return TR_OK;
 }
 
-static int recover(live *L, replay *R, tr_live_stats *st, tr_time *last_t,
+/* Replay the journal from record from_seq on (1, or the one after the
+ * snapshot the engine was loaded from; *last_t and *last_timer come in as
+ * the engine's clock). */
+static int recover(live *L, replay *R, uint64_t from_seq, uint64_t segment,
+                   uint64_t offset, tr_live_stats *st, tr_time *last_t,
                    tr_time *last_timer, char *err, size_t errlen)
 {
     tr_reader *r;
     char rerr[4600];
-    int rc = tr_reader_open(L->cfg->run.journal, 1, &r, rerr, sizeof rerr);
+    if (from_seq > tr_journal_last_seq(L->j))
+        return TR_OK; /* nothing after the snapshot */
+    /* The reader starts at the snapshot's record where the snapshot says it
+     * is (else at the segment that holds record from_seq). */
+    int rc = from_seq > 1 && segment && offset
+                 ? tr_reader_open_at(L->cfg->run.journal, from_seq - 1,
+                                     segment, offset, &r, rerr, sizeof rerr)
+                 : tr_reader_open(L->cfg->run.journal, from_seq, &r, rerr,
+                                  sizeof rerr);
     if (rc == TR_ERR_NOT_FOUND)
         return TR_OK;
     if (rc != TR_OK) {
@@ -293,8 +312,9 @@ static int recover(live *L, replay *R, tr_live_stats *st, tr_time *last_t,
         return rc;
     }
     tr_record rec;
-    *last_t = INT64_MIN;
     while ((rc = tr_reader_next(r, &rec, rerr, sizeof rerr)) == 1) {
+        if (rec.seq < from_seq)
+            continue; /* the snapshot's own record */
         st->replayed_records++;
         if (rec.type == TR_EV_SESSION) {
             tr_ev_session s;
@@ -373,7 +393,7 @@ static int recover(live *L, replay *R, tr_live_stats *st, tr_time *last_t,
             clear_outs(L);
             L->now = rec.time;
             tr_cmd_answer ans;
-            rc = tr_commands_run(L->cmds, L->e, &ctl, &ans);
+            rc = tr_commands_run(tr_engine_commands(L->e), L->e, &ctl, &ans);
             if (rc != TR_OK || L->nomem) {
                 snprintf(err, errlen, "record %" PRIu64 ": replaying the "
                          "control: %s", rec.seq,
@@ -492,7 +512,330 @@ static int recover(live *L, replay *R, tr_live_stats *st, tr_time *last_t,
     return TR_OK;
 }
 
+/* ---- snapshots ------------------------------------------------------------
+ * The engine thread serializes the engine at a step boundary (well under a
+ * millisecond for hundreds of instruments: bench_live) into the writer's
+ * buffer; the snapshot thread then waits until the journal has made the
+ * snapshot's last record durable (a snapshot never claims a record that a
+ * crash could still take away), and writes, fsyncs and renames the file.
+ * One snapshot at a time: while one is being written the next one due is
+ * skipped, so the engine never waits for a disk. The last snapshot, at a
+ * clean stop, is written by the engine thread itself: it trades no more. */
+
+/* A snapshot file of `trader run` (live.h): the driver's header, then the
+ * engine's snapshot (engine.h):
+ *     u32 "TRLV"  u32 version 1  u64 segment  u64 offset
+ * where segment/offset is where the snapshot's own record starts in the
+ * journal (0 0: unknown): a restart checks the journal's tail and reads the
+ * records after the snapshot from there, not from the segment's start. */
+#define LIVE_SNAP_MAGIC TR_TAG('T', 'R', 'L', 'V')
+#define LIVE_SNAP_HEADER 24
+
+int tr_live_snapshot_parse(const void *data, size_t len, const void **engine,
+                           size_t *engine_len, uint64_t *segment,
+                           uint64_t *offset)
+{
+    tr_dec d;
+    tr_dec_init(&d, data, len);
+    uint32_t magic = tr_dec_u32(&d), version = tr_dec_u32(&d);
+    *segment = tr_dec_u64(&d);
+    *offset = tr_dec_u64(&d);
+    if (tr_dec_error(&d) || magic != LIVE_SNAP_MAGIC || version != 1)
+        return TR_ERR_DATA;
+    *engine = (const uint8_t *)data + LIVE_SNAP_HEADER;
+    *engine_len = len - LIVE_SNAP_HEADER;
+    return TR_OK;
+}
+
+/* Fill in the position of a saved snapshot (its header was reserved). */
+static void set_position(tr_enc *buf, uint64_t segment, uint64_t offset)
+{
+    for (int i = 0; i < 8; i++) {
+        buf->p[8 + i] = (uint8_t)(segment >> (8 * i));
+        buf->p[16 + i] = (uint8_t)(offset >> (8 * i));
+    }
+}
+
+typedef struct snapw {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    tr_jwriter *w;
+    const char *dir;
+    tr_enc buf;           /* the engine thread fills it while !pending */
+    uint64_t seq;         /* state after this record */
+    int pending;          /* buf holds a snapshot for the thread */
+    int quit, started;
+    uint64_t written_seq; /* the newest snapshot written */
+    uint64_t written;
+    uint64_t write_ns_max;
+} snapw;
+
+/* Room in buf for a snapshot of about n bytes and a quarter more, its
+ * pages touched: the engine thread's next serialization then neither
+ * reallocates nor faults pages in (unless the state grew by a quarter). */
+static void snapw_prepare(tr_enc *buf, size_t n)
+{
+    size_t want = n + n / 4 + 65536, had = buf->cap;
+    if (had < want && tr_enc_reserve(buf, want - buf->len) == TR_OK)
+        memset(buf->p + had, 0, buf->cap - had);
+}
+
+static void *snapw_main(void *arg)
+{
+    snapw *sw = arg;
+    pthread_mutex_lock(&sw->mu);
+    for (;;) {
+        while (!sw->pending && !sw->quit)
+            pthread_cond_wait(&sw->cv, &sw->mu);
+        if (!sw->pending)
+            break;
+        uint64_t seq = sw->seq;
+        pthread_mutex_unlock(&sw->mu);
+        uint64_t t0 = now_ns();
+        char err[4600] = "";
+        int rc = tr_jwriter_wait_flushed(sw->w, seq);
+        uint64_t segment, offset;
+        if (rc == TR_OK && tr_jwriter_marked(sw->w, seq, &segment, &offset))
+            set_position(&sw->buf, segment, offset);
+        if (rc == TR_OK)
+            rc = tr_snapshot_write(sw->dir, seq, sw->buf.p, sw->buf.len, err,
+                                   sizeof err);
+        uint64_t dt = now_ns() - t0;
+        if (rc != TR_OK)
+            tr_log(TR_LOG_WARN, "run", "snapshot after record %" PRIu64 " not "
+                   "written: %s (trading goes on; a restart replays more of "
+                   "the journal)", seq, err[0] ? err : tr_strerror(rc));
+        else
+            tr_log(TR_LOG_DEBUG, "run", "snapshot after record %" PRIu64
+                   " written: %zu bytes in %.1f ms", seq, sw->buf.len,
+                   (double)dt / 1e6);
+        snapw_prepare(&sw->buf, sw->buf.len); /* for the next one */
+        pthread_mutex_lock(&sw->mu);
+        if (rc == TR_OK) {
+            sw->written_seq = seq;
+            sw->written++;
+            if (dt > sw->write_ns_max)
+                sw->write_ns_max = dt;
+        }
+        sw->pending = 0;
+    }
+    pthread_mutex_unlock(&sw->mu);
+    return NULL;
+}
+
+static void snapw_init(snapw *sw, const char *dir)
+{
+    memset(sw, 0, sizeof *sw);
+    sw->dir = dir;
+    tr_enc_init(&sw->buf);
+    pthread_mutex_init(&sw->mu, NULL);
+    pthread_cond_init(&sw->cv, NULL);
+}
+
+/* Start the thread (once the journal writer runs). Without it, snapshots
+ * are only written at a clean stop. */
+static void snapw_start(snapw *sw, tr_jwriter *w)
+{
+    sw->w = w;
+    sw->started = pthread_create(&sw->th, NULL, snapw_main, sw) == 0;
+    if (!sw->started)
+        tr_log(TR_LOG_WARN, "run", "no snapshot thread: engine snapshots are "
+               "written at a clean stop only");
+}
+
+/* Let the thread finish what it writes and stop it. */
+static void snapw_stop(snapw *sw)
+{
+    if (!sw->started)
+        return;
+    pthread_mutex_lock(&sw->mu);
+    sw->quit = 1;
+    pthread_cond_signal(&sw->cv);
+    pthread_mutex_unlock(&sw->mu);
+    pthread_join(sw->th, NULL);
+    sw->started = 0;
+}
+
+static void snapw_free(snapw *sw)
+{
+    snapw_stop(sw);
+    tr_enc_free(&sw->buf);
+    pthread_mutex_destroy(&sw->mu);
+    pthread_cond_destroy(&sw->cv);
+}
+
+/* Engine thread: serialize into sw->buf (only while no snapshot is pending:
+ * then the thread does not read it). While trading, the time it takes is
+ * the engine's pause (st->snapshot_save_us_max). TR_OK, or the error of the
+ * save. */
+static int snapshot_save(snapw *sw, const tr_engine *e, int trading,
+                         tr_live_stats *st)
+{
+    uint64_t t0 = now_ns();
+    tr_enc_reset(&sw->buf);
+    tr_enc_u32(&sw->buf, LIVE_SNAP_MAGIC);
+    tr_enc_u32(&sw->buf, 1);
+    tr_enc_u64(&sw->buf, 0); /* the position, once known */
+    tr_enc_u64(&sw->buf, 0);
+    int rc = tr_engine_save(e, &sw->buf);
+    uint64_t dt = now_ns() - t0;
+    if (rc != TR_OK)
+        return rc;
+    st->snapshot_bytes = sw->buf.len;
+    if (trading && dt / 1000 > st->snapshot_save_us_max)
+        st->snapshot_save_us_max = dt / 1000;
+    tr_log(TR_LOG_DEBUG, "run", "engine state serialized: %zu bytes in %.3f "
+           "ms", sw->buf.len, (double)dt / 1e6);
+    return TR_OK;
+}
+
+/* Any thread: is a snapshot being written? */
+static int snapw_busy(snapw *sw)
+{
+    pthread_mutex_lock(&sw->mu);
+    int busy = sw->pending;
+    pthread_mutex_unlock(&sw->mu);
+    return busy;
+}
+
+/* Engine thread, at a step boundary after record seq (marked at the
+ * journal writer before the step's flush): a snapshot for the thread,
+ * unless it is still writing the previous one. */
+static void snapshot_offer(snapw *sw, const tr_engine *e, uint64_t seq,
+                           tr_live_stats *st)
+{
+    if (snapw_busy(sw)) {
+        st->snapshots_skipped++;
+        return;
+    }
+    if (snapshot_save(sw, e, 1, st) != TR_OK)
+        return; /* out of memory: the next one may fit */
+    pthread_mutex_lock(&sw->mu);
+    sw->seq = seq;
+    sw->pending = 1;
+    pthread_cond_signal(&sw->cv);
+    pthread_mutex_unlock(&sw->mu);
+}
+
+/* Where the newest snapshot's record is, as a hint for opening the journal
+ * (checked there: only a position that holds that record is used). */
+static void snapshot_hint(const char *dir, tr_journal_opts *jo)
+{
+    tr_snapshot_info *v = NULL;
+    size_t n = 0;
+    uint8_t h[LIVE_SNAP_HEADER];
+    const void *e;
+    size_t elen;
+    uint64_t seg, off;
+    if (tr_snapshot_list(dir, 0, &v, &n) == TR_OK && n &&
+        tr_snapshot_peek(dir, v[n - 1].seq, h, sizeof h) == TR_OK &&
+        tr_live_snapshot_parse(h, sizeof h, &e, &elen, &seg, &off) == TR_OK) {
+        jo->start_seq = v[n - 1].seq;
+        jo->start_segment = seg;
+        jo->start_offset = off;
+    }
+    free(v);
+}
+
+/* Load the newest snapshot this journal and config can use into L->e (a
+ * fresh engine). One that is damaged, ahead of the journal, of another
+ * config or another format is skipped with a warning and the one before
+ * is tried; with none, the whole journal is replayed. A failed load leaves
+ * the engine unusable, so it is made anew. */
+static int load_snapshot(live *L, const tr_engine_cfg *ecfg,
+                         const tr_engine_sink *sink, tr_live_stats *st,
+                         uint64_t *segment, uint64_t *offset, size_t *size,
+                         char *err, size_t errlen)
+{
+    const char *dir = L->cfg->run.journal;
+    tr_snapshot_info *v = NULL;
+    size_t n = 0;
+    if (!ecfg->strategy->load || tr_snapshot_list(dir, 0, &v, &n) != TR_OK)
+        return TR_OK;
+    uint64_t last = tr_journal_last_seq(L->j);
+    for (size_t i = n; i-- > 0;) {
+        char why[4600] = "";
+        if (v[i].seq > last) {
+            snprintf(why, sizeof why, "it holds the state after record %"
+                     PRIu64 " but the journal ends at record %" PRIu64,
+                     v[i].seq, last);
+        } else {
+            void *data = NULL;
+            size_t len = 0;
+            int rc = tr_snapshot_read_at(dir, v[i].seq, &data, &len, why,
+                                         sizeof why);
+            if (rc == TR_ERR_DATA)
+                snprintf(why, sizeof why, "damaged (header or checksum)");
+            const void *edata;
+            size_t elen;
+            if (rc == TR_OK &&
+                tr_live_snapshot_parse(data, len, &edata, &elen, segment,
+                                       offset) != TR_OK) {
+                snprintf(why, sizeof why, "not a snapshot of trader run");
+                free(data);
+                rc = TR_ERR_DATA;
+            } else if (rc == TR_OK) {
+                rc = tr_engine_load(L->e, edata, elen, why, sizeof why);
+                free(data);
+                if (rc == TR_OK) {
+                    st->snapshot_seq = v[i].seq;
+                    *size = len;
+                    break;
+                }
+                tr_engine_free(L->e);
+                L->e = NULL;
+                rc = tr_engine_new(ecfg, sink, &L->e, err, errlen);
+                if (rc != TR_OK) {
+                    free(v);
+                    return rc;
+                }
+            }
+        }
+        tr_log(TR_LOG_WARN, "run", "snapshot %s/snapshot-%020" PRIu64 ".snap "
+               "not used: %s; %s", dir, v[i].seq, why,
+               i ? "trying the one before it"
+                 : "replaying the whole journal instead");
+    }
+    free(v);
+    return TR_OK;
+}
+
 /* ---- the run --------------------------------------------------------------- */
+
+/* A start from a snapshot replays only what follows it, so the view (the
+ * API's history of orders, fills, equity and alerts) is seeded first: the
+ * orders as the snapshot's broker holds them, the rest from the journal's
+ * records up to the snapshot (read, not replayed). */
+static void seed_view(live *L, uint64_t upto)
+{
+    const tr_paper *b = tr_engine_broker(L->e);
+    for (uint64_t id = 1; id <= tr_paper_order_count(b); id++)
+        tr_view_order(L->view, tr_paper_order(b, id));
+    tr_reader *r;
+    char rerr[4600];
+    if (tr_reader_open(L->cfg->run.journal, 0, &r, rerr, sizeof rerr) !=
+        TR_OK)
+        return;
+    tr_record rec;
+    while (tr_reader_next(r, &rec, rerr, sizeof rerr) == 1 &&
+           rec.seq <= upto) {
+        if (rec.type == TR_EV_FILL) {
+            tr_fill f;
+            if (tr_ev_decode_fill(rec.payload, rec.len, &f) == TR_OK)
+                tr_view_fill(L->view, &f);
+        } else if (rec.type == TR_EV_EQUITY) {
+            tr_equity_point pt;
+            if (tr_ev_decode_equity(rec.payload, rec.len, &pt) == TR_OK)
+                tr_view_equity(L->view, &pt);
+        } else if (rec.type == TR_EV_ALERT) {
+            tr_risk_alert a;
+            if (tr_ev_decode_alert(rec.payload, rec.len, &a) == TR_OK)
+                tr_view_alert(L->view, &a);
+        }
+    }
+    tr_reader_close(r);
+}
 
 static void on_journal_report(void *ctx, const char *message)
 {
@@ -520,7 +863,7 @@ static int serve_commands(live *L)
                 tr_cmdq_complete(L->io->q, c, 0);
                 continue;
             }
-            if (tr_commands_seen(L->cmds, &c->ctl, &c->ans)) {
+            if (tr_commands_seen(tr_engine_commands(L->e), &c->ctl, &c->ans)) {
                 tr_cmdq_complete(L->io->q, c, 0);
                 continue;
             }
@@ -532,17 +875,17 @@ static int serve_commands(live *L)
             rc = len ? jappend(L, TR_EV_CONTROL, L->now, buf, (uint32_t)len)
                      : TR_ERR_INVALID;
             if (rc == TR_OK)
-                rc = tr_commands_run(L->cmds, L->e, &c->ctl, &c->ans);
+                rc = tr_commands_run(tr_engine_commands(L->e), L->e, &c->ctl, &c->ans);
             if (rc == TR_OK)
                 rc = L->nomem ? TR_ERR_NOMEM : append_outs(L, 0);
             tr_jwriter_flush(L->w);
             if (rc == TR_OK && tr_jwriter_failed(L->w))
                 rc = TR_ERR_IO;
             if (L->view)
-                tr_view_publish(L->view, L->e, L->last_seq);
+                tr_view_publish(L->view, L->e, L->appended);
             if (rc != TR_OK)
                 c->ans.status = TR_CMD_UNAVAILABLE;
-            tr_cmdq_complete(L->io->q, c, rc == TR_OK ? L->last_seq : 0);
+            tr_cmdq_complete(L->io->q, c, rc == TR_OK ? L->appended : 0);
         }
     }
     return rc;
@@ -589,17 +932,25 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     L.cfg = cfg;
     L.io = io;
     L.view = io ? io->view : NULL;
-    L.cmds = tr_commands_new();
     metrics_init(&L);
     replay R;
     memset(&R, 0, sizeof R);
     tr_bars *bars = calloc(n, sizeof *bars);
     R.syms = malloc(n * sizeof *R.syms);
     R.bars = malloc(n * sizeof *R.bars);
+    const char **names = malloc((n ? n : 1) * sizeof *names);
     tr_merge m = {0};
+    snapw sw;
+    snapw_init(&sw, cfg->run.journal);
     int rc = TR_ERR_NOMEM;
-    if (!bars || !R.syms || !R.bars || !L.cmds)
+    if (!bars || !R.syms || !R.bars || !names)
         goto done;
+    /* The instruments' names are part of the config fingerprint that
+     * snapshots carry. */
+    for (size_t i = 0; i < n; i++)
+        names[i] = cfg->data[i].symbol;
+    tr_engine_cfg ecfg = cfg->engine;
+    ecfg.symbols = names;
     rc = tr_bt_load_bars(cfg, bars, err, errlen);
     if (rc != TR_OK)
         goto done;
@@ -607,23 +958,72 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
                           .interval_ms = cfg->run.fsync_interval_ms,
                           .segment_bytes = cfg->run.segment_bytes,
                           .report = on_journal_report};
+    snapshot_hint(cfg->run.journal, &jo);
     rc = tr_journal_open(cfg->run.journal, &jo, &L.j, err, errlen);
     if (rc != TR_OK)
         goto done;
     tr_engine_sink sink = {&L, on_signal, on_order, on_fill, on_equity,
                            on_alert};
-    rc = tr_engine_new(&cfg->engine, &sink, &L.e, err, errlen);
+    rc = tr_engine_new(&ecfg, &sink, &L.e, err, errlen);
     if (rc != TR_OK)
         goto done;
 
-    tr_time last_t = INT64_MIN, last_timer = INT64_MIN;
-    rc = recover(&L, &R, st, &last_t, &last_timer, err, errlen);
+    /* The engine from the newest usable snapshot, then the journal after
+     * it replayed and checked (all of it without a snapshot). */
+    uint64_t r0 = now_ns(), segment = 0, offset = 0;
+    size_t snap_len = 0;
+    rc = load_snapshot(&L, &ecfg, &sink, st, &segment, &offset, &snap_len,
+                       err, errlen);
     if (rc != TR_OK)
         goto done;
-    if (st->replayed_records)
+    if (st->snapshot_seq && L.view)
+        seed_view(&L, st->snapshot_seq);
+    tr_time last_t, last_timer;
+    tr_engine_clock(L.e, &last_t, &last_timer);
+    rc = recover(&L, &R, st->snapshot_seq + 1, segment, offset, st, &last_t,
+                 &last_timer, err, errlen);
+    if (rc != TR_OK && rc != TR_ERR_IO && rc != TR_ERR_NOMEM &&
+        st->snapshot_seq) {
+        /* The journal after the snapshot does not replay from it (a
+         * snapshot that does not belong to this journal): nothing was
+         * appended yet, so start over from record 1. */
+        tr_log(TR_LOG_WARN, "run", "the journal after the snapshot of record "
+               "%" PRIu64 " does not replay from it (%s): replaying the whole "
+               "journal instead", st->snapshot_seq, err);
+        err[0] = '\0';
+        tr_engine_free(L.e);
+        L.e = NULL;
+        rc = tr_engine_new(&ecfg, &sink, &L.e, err, errlen);
+        if (rc != TR_OK)
+            goto done;
+        clear_outs(&L);
+        if (L.view)
+            tr_view_clear(L.view);
+        R.k = R.want = R.matched = 0;
+        R.have_step = 0;
+        st->snapshot_seq = st->replayed_records = st->replayed_steps = 0;
+        tr_engine_clock(L.e, &last_t, &last_timer);
+        rc = recover(&L, &R, 1, 0, 0, st, &last_t, &last_timer, err, errlen);
+    }
+    if (rc != TR_OK)
+        goto done;
+    st->recovery_us = (now_ns() - r0) / 1000;
+    if (st->snapshot_seq)
+        tr_log(TR_LOG_INFO, "run", "recovered from the snapshot after record "
+               "%" PRIu64 " and the %" PRIu64 " journal records after it (%"
+               PRIu64 " steps replayed and checked) in %.1f ms",
+               st->snapshot_seq, st->replayed_records, st->replayed_steps,
+               (double)st->recovery_us / 1000.0);
+    else if (st->replayed_records)
         tr_log(TR_LOG_INFO, "run", "recovered from the journal: %" PRIu64
-               " records, %" PRIu64 " steps replayed and checked",
-               st->replayed_records, st->replayed_steps);
+               " records, %" PRIu64 " steps replayed and checked in %.1f ms",
+               st->replayed_records, st->replayed_steps,
+               (double)st->recovery_us / 1000.0);
+    /* Every record so far is part of the engine's state: a snapshot now
+     * would be of the state after the last one. */
+    uint64_t covered = tr_journal_last_seq(L.j);
+    uint64_t since_snapshot = 0;
+    int can_snapshot = ecfg.strategy->save && ecfg.strategy->load;
 
     /* A session record for this start. */
     tr_ev_session s;
@@ -656,6 +1056,10 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     if (rc != TR_OK)
         goto io_fail;
     L.j = NULL;
+    if (can_snapshot && cfg->run.snapshot_every) {
+        snapw_prepare(&sw.buf, snap_len);
+        snapw_start(&sw, L.w);
+    }
     if (L.view)
         tr_view_publish(L.view, L.e, tr_jwriter_written_seq(L.w));
     if (io && io->q) {
@@ -725,14 +1129,24 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
             rc = L.nomem ? TR_ERR_NOMEM : append_outs(&L, from);
         }
         L.step_start_ns = 0;
+        /* A snapshot due after this step: the writer notes where the
+         * step's last record ends. */
+        if (rc == TR_OK && sw.started &&
+            since_snapshot + 1 >= cfg->run.snapshot_every && !snapw_busy(&sw))
+            tr_jwriter_mark(L.w, L.appended);
         tr_jwriter_flush(L.w); /* the step is one group */
         if (rc == TR_OK && tr_jwriter_failed(L.w))
             rc = TR_ERR_IO;
         if (rc != TR_OK)
             goto io_fail;
         if (L.view)
-            tr_view_publish(L.view, L.e, L.last_seq);
+            tr_view_publish(L.view, L.e, L.appended);
         st->new_steps++;
+        covered = L.appended; /* the step's last record */
+        if (sw.started && ++since_snapshot >= cfg->run.snapshot_every) {
+            since_snapshot = 0;
+            snapshot_offer(&sw, L.e, covered, st);
+        }
         uint64_t wall = now_ms();
         if (wall - last_report >= 10000) { /* a heartbeat for the log */
             last_report = wall;
@@ -766,11 +1180,44 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     if (rc != TR_OK)
         goto io_fail;
     uint64_t stop_seq = 0;
+    snapw_stop(&sw); /* the mark is the stop's from here */
     rc = tr_jwriter_append(L.w, TR_EV_STOP, wall_now(), NULL, 0, &stop_seq);
-    if (rc == TR_OK) /* everything of this run is on disk */
-        rc = tr_jwriter_wait_durable(L.w, stop_seq);
+    if (rc == TR_OK) {
+        tr_jwriter_mark(L.w, stop_seq);
+        rc = tr_jwriter_wait_durable(L.w, stop_seq); /* all on disk */
+    }
     if (rc != TR_OK)
         goto io_fail;
+    /* The state at the stop (durable now): it follows the last step's
+     * records and the stop record, which changes nothing, so it claims the
+     * stop record and the next start replays nothing. Trading is over, so
+     * the engine thread writes it itself. Not when nothing but session and
+     * stop records followed the loaded snapshot: the state is the same. */
+    st->snapshots_written = sw.written;
+    if (can_snapshot && covered > sw.written_seq &&
+        covered > st->snapshot_seq &&
+        (st->new_steps || st->replayed_steps || st->repaired_records ||
+         !st->snapshot_seq)) {
+        uint64_t w0 = now_ns(), seg, off;
+        char serr[4600] = "";
+        int src = snapshot_save(&sw, L.e, 0, st);
+        if (src == TR_OK && tr_jwriter_marked(L.w, stop_seq, &seg, &off))
+            set_position(&sw.buf, seg, off);
+        if (src == TR_OK)
+            src = tr_snapshot_write(cfg->run.journal, stop_seq, sw.buf.p,
+                                    sw.buf.len, serr, sizeof serr);
+        if (src == TR_OK) {
+            st->snapshots_written++;
+            tr_log(TR_LOG_INFO, "run", "snapshot after record %" PRIu64
+                   " written (%zu bytes in %.1f ms): the next start replays "
+                   "from there", stop_seq, sw.buf.len,
+                   (double)(now_ns() - w0) / 1e6);
+        } else {
+            tr_log(TR_LOG_WARN, "run", "snapshot after record %" PRIu64
+                   " not written: %s (the next start replays more of the "
+                   "journal)", stop_seq, serr[0] ? serr : tr_strerror(src));
+        }
+    }
     goto done;
 
 io_fail:
@@ -784,6 +1231,9 @@ done:
         tr_cmdq_set_open(io->q, 0);
     if (L.view)
         tr_view_set_ready(L.view, 0, st->finished);
+    snapw_stop(&sw); /* before the journal writer it waits on goes */
+    if (!st->snapshots_written)
+        st->snapshots_written = sw.written;
     if (L.e) {
         const tr_portfolio *p = tr_engine_portfolio(L.e);
         st->equity = tr_portfolio_equity(p);
@@ -808,6 +1258,8 @@ done:
             rc = TR_ERR_IO;
         }
     }
+    snapw_free(&sw);
+    free(names);
     tr_merge_free(&m);
     tr_engine_free(L.e);
     for (size_t i = 0; bars && i < n; i++)
@@ -817,6 +1269,5 @@ done:
     free(R.bars);
     free(L.outs);
     free(L.arena);
-    tr_commands_free(L.cmds);
     return rc;
 }

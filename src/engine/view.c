@@ -194,6 +194,11 @@ int tr_view_publish(tr_view *v, const tr_engine *e, uint64_t seq)
     return rc;
 }
 
+void tr_view_clear(tr_view *v)
+{
+    v->p.norders = v->p.nfills = v->p.nalerts = v->p.ncurve = 0;
+}
+
 void tr_view_set_ready(tr_view *v, int ready, int feed_done)
 {
     pthread_mutex_lock(&v->mu);

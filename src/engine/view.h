@@ -62,6 +62,9 @@ void tr_view_equity(tr_view *v, const tr_equity_point *pt);
  * journal's last record. TR_ERR_NOMEM (the view keeps its old state). */
 int tr_view_publish(tr_view *v, const tr_engine *e, uint64_t seq);
 void tr_view_set_ready(tr_view *v, int ready, int feed_done);
+/* Forget what was recorded and not published yet (a recovery that starts
+ * over). */
+void tr_view_clear(tr_view *v);
 
 /* ---- any thread: read --------------------------------------------------- */
 /* The state, locked until tr_view_release; never NULL. */

@@ -711,3 +711,169 @@ void tr_paper_on_bar(tr_paper *b, tr_sym sym, const tr_bar *bar)
     b->in_bar = 0;
     book_compact(b, sym);
 }
+
+/* ---- snapshots ----------------------------------------------------------- */
+
+/* Encoded size of one order with its state, at least (tr_dec_count). */
+#define ORDER_BYTES 150
+
+static void order_save(const tr_order *o, const order_state *s, tr_enc *e)
+{
+    tr_enc_u64(e, o->id);
+    tr_enc_u64(e, o->parent_id);
+    tr_enc_u64(e, o->oco_id);
+    tr_enc_u32(e, o->sym);
+    tr_enc_i32(e, o->side);
+    tr_enc_u8(e, (uint8_t)o->type);
+    tr_enc_u8(e, (uint8_t)o->tif);
+    tr_enc_u8(e, (uint8_t)o->role);
+    tr_enc_u8(e, (uint8_t)o->status);
+    tr_enc_i64(e, o->qty);
+    tr_enc_i64(e, o->filled_qty);
+    tr_enc_i64(e, o->avg_fill_price);
+    tr_enc_i64(e, o->limit_price);
+    tr_enc_i64(e, o->stop_price);
+    tr_enc_i64(e, o->trail_amount);
+    tr_enc_i64(e, o->trail_percent);
+    tr_enc_i64(e, o->commission);
+    tr_enc_i64(e, o->created);
+    tr_enc_i64(e, o->updated);
+    tr_enc_u32(e, o->reject_code);
+    tr_enc_str(e, o->strategy, sizeof o->strategy);
+    tr_enc_i64(e, s->notional);
+    tr_enc_i64(e, s->live_day);
+    tr_enc_u64(e, s->legs[0]);
+    tr_enc_u64(e, s->legs[1]);
+    tr_enc_u8(e, s->held);
+    tr_enc_u8(e, s->triggered);
+    tr_enc_u8(e, s->open);
+    tr_enc_u8(e, s->fresh);
+    tr_enc_i64(e, s->extreme);
+}
+
+void tr_paper_save(const tr_paper *b, tr_enc *e)
+{
+    tr_enc_u64(e, b->nsyms);
+    tr_enc_u64(e, b->norders);
+    for (size_t i = 0; i < b->norders; i++)
+        order_save(&b->orders[i], &b->st[i], e);
+    for (size_t s = 0; s < b->nsyms; s++) {
+        tr_enc_i64(e, b->pos[s]);
+        tr_enc_u64(e, b->books[s].n);
+        for (size_t i = 0; i < b->books[s].n; i++)
+            tr_enc_u64(e, b->books[s].ids[i]);
+    }
+}
+
+/* An order id of this broker, or 0 (none) when zero_ok. */
+static int id_ok(uint64_t id, size_t norders, int zero_ok)
+{
+    return id ? id <= norders : zero_ok;
+}
+
+static void order_load(tr_order *o, order_state *s, uint64_t id, size_t nsyms,
+                       size_t norders, tr_dec *d)
+{
+    memset(o, 0, sizeof *o);
+    memset(s, 0, sizeof *s);
+    o->id = tr_dec_u64(d);
+    o->parent_id = tr_dec_u64(d);
+    o->oco_id = tr_dec_u64(d);
+    o->sym = tr_dec_u32(d);
+    int32_t side = tr_dec_i32(d);
+    uint8_t type = tr_dec_u8(d), tif = tr_dec_u8(d), role = tr_dec_u8(d);
+    uint8_t status = tr_dec_u8(d);
+    tr_dec_check(d, o->id == id && id_ok(o->parent_id, norders, 1) &&
+                        id_ok(o->oco_id, norders, 1) && o->oco_id != id &&
+                        o->sym < nsyms && (side == TR_BUY || side == TR_SELL) &&
+                        type <= TR_ORD_TRAILING_STOP && tif <= TR_TIF_FOK &&
+                        role <= TR_ROLE_TAKE_PROFIT &&
+                        status <= TR_ORD_REPLACED);
+    o->side = side == TR_BUY ? TR_BUY : TR_SELL;
+    o->type = (tr_order_type)type;
+    o->tif = (tr_tif)tif;
+    o->role = (tr_order_role)role;
+    o->status = (tr_order_status)status;
+    o->qty = tr_dec_i64(d);
+    o->filled_qty = tr_dec_i64(d);
+    o->avg_fill_price = tr_dec_i64(d);
+    o->limit_price = tr_dec_i64(d);
+    o->stop_price = tr_dec_i64(d);
+    o->trail_amount = tr_dec_i64(d);
+    o->trail_percent = tr_dec_i64(d);
+    o->commission = tr_dec_i64(d);
+    o->created = tr_dec_i64(d);
+    o->updated = tr_dec_i64(d);
+    o->reject_code = tr_dec_u32(d);
+    tr_dec_str(d, o->strategy, sizeof o->strategy);
+    s->notional = tr_dec_i64(d);
+    s->live_day = tr_dec_i64(d);
+    s->legs[0] = tr_dec_u64(d);
+    s->legs[1] = tr_dec_u64(d);
+    s->held = tr_dec_u8(d);
+    s->triggered = tr_dec_u8(d);
+    s->open = tr_dec_u8(d);
+    s->fresh = tr_dec_u8(d);
+    s->extreme = tr_dec_i64(d);
+    /* fresh only lives inside tr_paper_on_bar: never between steps. */
+    tr_dec_check(d, id_ok(s->legs[0], norders, 1) &&
+                        id_ok(s->legs[1], norders, 1) && s->held <= 1 &&
+                        s->triggered <= 1 && s->open <= 1 && s->fresh == 0);
+}
+
+int tr_paper_load(tr_paper *b, tr_dec *d)
+{
+    if (!tr_dec_check(d, tr_dec_u64(d) == b->nsyms) || b->norders)
+        return TR_ERR_DATA;
+    size_t n = tr_dec_count(d, SIZE_MAX / sizeof(tr_order), ORDER_BYTES);
+    if (tr_dec_error(d))
+        return TR_ERR_DATA;
+    if (n) {
+        b->orders = malloc(n * sizeof *b->orders);
+        b->st = malloc(n * sizeof *b->st);
+        if (!b->orders || !b->st)
+            return TR_ERR_NOMEM;
+        b->cap = n;
+    }
+    for (size_t i = 0; i < n && !tr_dec_error(d); i++)
+        order_load(&b->orders[i], &b->st[i], i + 1, b->nsyms, n, d);
+    if (tr_dec_error(d))
+        return TR_ERR_DATA;
+    b->norders = n;
+    /* An entry's legs point back to it: a leg that goes live reads its
+     * entry's fill price through parent_id, which must then be an order. */
+    for (size_t i = 0; i < n; i++) {
+        const tr_order *o = &b->orders[i];
+        const order_state *s = &b->st[i];
+        for (int k = 0; k < 2; k++)
+            if (!tr_dec_check(d, !s->legs[k] ||
+                                     b->orders[s->legs[k] - 1].parent_id ==
+                                         o->id))
+                return TR_ERR_DATA;
+    }
+    for (size_t s = 0; s < b->nsyms; s++) {
+        b->pos[s] = tr_dec_i64(d);
+        size_t k = tr_dec_count(d, n, 8);
+        book *bk = &b->books[s];
+        if (tr_dec_error(d))
+            return TR_ERR_DATA;
+        if (k > bk->cap) {
+            uint64_t *ids = realloc(bk->ids, k * sizeof *ids);
+            if (!ids)
+                return TR_ERR_NOMEM;
+            bk->ids = ids;
+            bk->cap = k;
+        }
+        for (size_t i = 0; i < k; i++) {
+            uint64_t id = tr_dec_u64(d);
+            /* In id order, of this instrument (the book's invariants). */
+            if (!tr_dec_check(d, id_ok(id, n, 0) &&
+                                     b->orders[id - 1].sym == s &&
+                                     (i == 0 || id > bk->ids[i - 1])))
+                return TR_ERR_DATA;
+            bk->ids[i] = id;
+            bk->n = i + 1;
+        }
+    }
+    return tr_dec_error(d);
+}

@@ -38,6 +38,7 @@
 
 #include <stddef.h>
 
+#include "core/codec.h"
 #include "data/bar.h"
 #include "exec/order.h"
 
@@ -133,5 +134,15 @@ tr_fx tr_paper_position(const tr_paper *b, tr_sym sym);
 /* Remaining quantity of open orders of sym with this role and side. */
 tr_fx tr_paper_open_qty(const tr_paper *b, tr_sym sym, tr_order_role role,
                         tr_side side);
+
+/* Snapshots (engine.h): save writes the broker's state between steps
+ * (every order with its fill state, the books of open orders, positions;
+ * not the options, which come from the config); load reads it into a broker
+ * just made by tr_paper_new with the same options and nsyms, which then
+ * behaves exactly as the saved one would have. TR_ERR_DATA when the bytes
+ * are not such a state (every id, link and index is checked), TR_ERR_NOMEM;
+ * after a failure the broker may only be freed. */
+void tr_paper_save(const tr_paper *b, tr_enc *e);
+int tr_paper_load(tr_paper *b, tr_dec *d);
 
 #endif

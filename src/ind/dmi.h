@@ -47,5 +47,7 @@ size_t tr_ind_adx_di_warmup(const tr_ind_adx *a);
 int tr_ind_adx_batch(const double *high, const double *low,
                      const double *close, size_t len, size_t n, double *adx,
                      double *plus_di, double *minus_di);
+void tr_ind_adx_save(const tr_ind_adx *x, tr_enc *e);
+int tr_ind_adx_load(tr_ind_adx *x, tr_dec *d);
 
 #endif

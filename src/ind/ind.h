@@ -35,6 +35,16 @@
  *          i-th streaming update returns, NAN during warm-up. out may not
  *          alias the inputs. TR_OK, TR_ERR_INVALID, TR_ERR_NOMEM.
  *
+ *   void   tr_ind_X_save(const tr_ind_X *x, tr_enc *e)
+ *   int    tr_ind_X_load(tr_ind_X *x, tr_dec *d)
+ *          Snapshots (engine state saved and restored, core/codec.h): save
+ *          writes the running state (counters, sums, rings, the last
+ *          value: not the parameters); load reads it into x, initialised
+ *          with the same parameters, after which x updates bit for bit as
+ *          the saved one would have. TR_ERR_DATA when the bytes are not such
+ *          a state (cut short, another window length, an index out of
+ *          range); x is then safe to free but not to use.
+ *
  * Values follow TA-Lib's conventions (DESIGN.md, "Numbers and conventions").
  * Inputs are finite doubles (prices > 0, volume >= 0 for the indicators that
  * divide by them); a NaN input poisons the running state until re-init.
@@ -48,6 +58,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/codec.h"
 
 /* One bar as the generic indicators (spec.h) read it: time in ns UTC (only
  * VWAP looks at it), prices and volume as doubles. */

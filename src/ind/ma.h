@@ -23,6 +23,8 @@ double tr_ind_sma_update(tr_ind_sma *s, double x);
 int tr_ind_sma_ready(const tr_ind_sma *s);
 size_t tr_ind_sma_warmup(const tr_ind_sma *s);
 int tr_ind_sma_batch(const double *in, size_t len, size_t n, double *out);
+void tr_ind_sma_save(const tr_ind_sma *x, tr_enc *e);
+int tr_ind_sma_load(tr_ind_sma *x, tr_dec *d);
 
 /* ---- EMA: exponential moving average ------------------------------------
  * k = 2/(n+1); the first value (row n-1) is the SMA of the first n values,
@@ -39,6 +41,8 @@ double tr_ind_ema_update(tr_ind_ema *e, double x);
 int tr_ind_ema_ready(const tr_ind_ema *e);
 size_t tr_ind_ema_warmup(const tr_ind_ema *e);
 int tr_ind_ema_batch(const double *in, size_t len, size_t n, double *out);
+void tr_ind_ema_save(const tr_ind_ema *x, tr_enc *e);
+int tr_ind_ema_load(tr_ind_ema *x, tr_dec *d);
 
 /* ---- WMA: linearly weighted moving average ------------------------------
  * Weights 1..n, the newest value weighs n; divisor n(n+1)/2. Warm-up n-1.
@@ -57,6 +61,8 @@ double tr_ind_wma_update(tr_ind_wma *w, double x);
 int tr_ind_wma_ready(const tr_ind_wma *w);
 size_t tr_ind_wma_warmup(const tr_ind_wma *w);
 int tr_ind_wma_batch(const double *in, size_t len, size_t n, double *out);
+void tr_ind_wma_save(const tr_ind_wma *x, tr_enc *e);
+int tr_ind_wma_load(tr_ind_wma *x, tr_dec *d);
 
 /* ---- MACD(fast f, slow s, signal g) -------------------------------------
  * TA-Lib's layout: both EMAs produce their first value at row s-1 (the
@@ -83,5 +89,7 @@ size_t tr_ind_macd_warmup(const tr_ind_macd *m);
 /* Any of the three outputs may be NULL when not wanted. */
 int tr_ind_macd_batch(const double *in, size_t len, size_t fast, size_t slow,
                       size_t signal, double *macd, double *sig, double *hist);
+void tr_ind_macd_save(const tr_ind_macd *x, tr_enc *e);
+int tr_ind_macd_load(tr_ind_macd *x, tr_dec *d);
 
 #endif

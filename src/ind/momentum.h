@@ -26,6 +26,8 @@ double tr_ind_rsi_update(tr_ind_rsi *r, double close);
 int tr_ind_rsi_ready(const tr_ind_rsi *r);
 size_t tr_ind_rsi_warmup(const tr_ind_rsi *r);
 int tr_ind_rsi_batch(const double *close, size_t len, size_t n, double *out);
+void tr_ind_rsi_save(const tr_ind_rsi *x, tr_enc *e);
+int tr_ind_rsi_load(tr_ind_rsi *x, tr_dec *d);
 
 /* ---- STOCH(k, sk, sd): slow stochastic ----------------------------------
  * fast %K = 100 * (close - LL) / (HH - LL) over the last k bars (0 when
@@ -52,6 +54,8 @@ size_t tr_ind_stoch_warmup(const tr_ind_stoch *s);
 int tr_ind_stoch_batch(const double *high, const double *low,
                        const double *close, size_t len, size_t k, size_t sk,
                        size_t sd, double *slowk, double *slowd);
+void tr_ind_stoch_save(const tr_ind_stoch *x, tr_enc *e);
+int tr_ind_stoch_load(tr_ind_stoch *x, tr_dec *d);
 
 /* ---- WILLR(n): Williams %R, -100..0 -------------------------------------
  * -100 * (HH - close) / (HH - LL) over the last n bars, 0 when HH == LL.
@@ -70,6 +74,8 @@ size_t tr_ind_willr_warmup(const tr_ind_willr *w);
 int tr_ind_willr_batch(const double *high, const double *low,
                        const double *close, size_t len, size_t n,
                        double *out);
+void tr_ind_willr_save(const tr_ind_willr *x, tr_enc *e);
+int tr_ind_willr_load(tr_ind_willr *x, tr_dec *d);
 
 /* ---- CCI(n): commodity channel index ------------------------------------
  * tp = (h + l + c)/3; CCI = (tp - mean) / (0.015 * mean deviation) over the
@@ -90,6 +96,8 @@ int tr_ind_cci_ready(const tr_ind_cci *c);
 size_t tr_ind_cci_warmup(const tr_ind_cci *c);
 int tr_ind_cci_batch(const double *high, const double *low,
                      const double *close, size_t len, size_t n, double *out);
+void tr_ind_cci_save(const tr_ind_cci *x, tr_enc *e);
+int tr_ind_cci_load(tr_ind_cci *x, tr_dec *d);
 
 /* ---- ROC(n): rate of change in percent ----------------------------------
  * (x / x[n bars ago] - 1) * 100, 0 when the old value is 0. Warm-up n. */
@@ -108,6 +116,8 @@ double tr_ind_roc_update(tr_ind_roc *r, double x);
 int tr_ind_roc_ready(const tr_ind_roc *r);
 size_t tr_ind_roc_warmup(const tr_ind_roc *r);
 int tr_ind_roc_batch(const double *in, size_t len, size_t n, double *out);
+void tr_ind_roc_save(const tr_ind_roc *x, tr_enc *e);
+int tr_ind_roc_load(tr_ind_roc *x, tr_dec *d);
 
 /* ---- MOM(n): momentum, x - x[n bars ago]. Warm-up n. -------------------- */
 typedef tr__lag tr_ind_mom;
@@ -118,5 +128,7 @@ double tr_ind_mom_update(tr_ind_mom *m, double x);
 int tr_ind_mom_ready(const tr_ind_mom *m);
 size_t tr_ind_mom_warmup(const tr_ind_mom *m);
 int tr_ind_mom_batch(const double *in, size_t len, size_t n, double *out);
+void tr_ind_mom_save(const tr_ind_mom *x, tr_enc *e);
+int tr_ind_mom_load(tr_ind_mom *x, tr_dec *d);
 
 #endif

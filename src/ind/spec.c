@@ -537,3 +537,71 @@ size_t tr_ind_warmup(const tr_ind *ind)
             w = ind->warm[c];
     return w;
 }
+
+/* ---- snapshots ----------------------------------------------------------- */
+
+void tr_ind_save(const tr_ind *ind, tr_enc *e)
+{
+    tr_enc_str(e, ind->spec, sizeof ind->spec);
+    tr_enc_u64(e, ind->seen);
+    for (size_t c = 0; c < MAX_COLS; c++)
+        tr_enc_f64(e, ind->val[c]);
+    switch (ind->def->k) {
+    case K_SMA: tr_ind_sma_save(&ind->u.sma, e); break;
+    case K_EMA: tr_ind_ema_save(&ind->u.ema, e); break;
+    case K_WMA: tr_ind_wma_save(&ind->u.wma, e); break;
+    case K_RSI: tr_ind_rsi_save(&ind->u.rsi, e); break;
+    case K_MACD: tr_ind_macd_save(&ind->u.macd, e); break;
+    case K_BBANDS: tr_ind_bbands_save(&ind->u.bbands, e); break;
+    case K_ATR: tr_ind_atr_save(&ind->u.atr, e); break;
+    case K_NATR: tr_ind_natr_save(&ind->u.natr, e); break;
+    case K_TRANGE: tr_ind_trange_save(&ind->u.trange, e); break;
+    case K_ADX:
+    case K_PLUS_DI:
+    case K_MINUS_DI: tr_ind_adx_save(&ind->u.adx, e); break;
+    case K_STOCH: tr_ind_stoch_save(&ind->u.stoch, e); break;
+    case K_OBV: tr_ind_obv_save(&ind->u.obv, e); break;
+    case K_CCI: tr_ind_cci_save(&ind->u.cci, e); break;
+    case K_WILLR: tr_ind_willr_save(&ind->u.willr, e); break;
+    case K_MFI: tr_ind_mfi_save(&ind->u.mfi, e); break;
+    case K_ROC: tr_ind_roc_save(&ind->u.roc, e); break;
+    case K_MOM: tr_ind_mom_save(&ind->u.mom, e); break;
+    case K_STDDEV: tr_ind_stddev_save(&ind->u.stddev, e); break;
+    case K_VWAP: tr_ind_vwap_save(&ind->u.vwap, e); break;
+    }
+}
+
+int tr_ind_load(tr_ind *ind, tr_dec *d)
+{
+    char spec[NAME_LEN];
+    tr_dec_str(d, spec, sizeof spec);
+    if (!tr_dec_check(d, strcmp(spec, ind->spec) == 0))
+        return TR_ERR_DATA;
+    ind->seen = (size_t)tr_dec_u64(d);
+    for (size_t c = 0; c < MAX_COLS; c++)
+        ind->val[c] = tr_dec_f64(d);
+    switch (ind->def->k) {
+    case K_SMA: return tr_ind_sma_load(&ind->u.sma, d);
+    case K_EMA: return tr_ind_ema_load(&ind->u.ema, d);
+    case K_WMA: return tr_ind_wma_load(&ind->u.wma, d);
+    case K_RSI: return tr_ind_rsi_load(&ind->u.rsi, d);
+    case K_MACD: return tr_ind_macd_load(&ind->u.macd, d);
+    case K_BBANDS: return tr_ind_bbands_load(&ind->u.bbands, d);
+    case K_ATR: return tr_ind_atr_load(&ind->u.atr, d);
+    case K_NATR: return tr_ind_natr_load(&ind->u.natr, d);
+    case K_TRANGE: return tr_ind_trange_load(&ind->u.trange, d);
+    case K_ADX:
+    case K_PLUS_DI:
+    case K_MINUS_DI: return tr_ind_adx_load(&ind->u.adx, d);
+    case K_STOCH: return tr_ind_stoch_load(&ind->u.stoch, d);
+    case K_OBV: return tr_ind_obv_load(&ind->u.obv, d);
+    case K_CCI: return tr_ind_cci_load(&ind->u.cci, d);
+    case K_WILLR: return tr_ind_willr_load(&ind->u.willr, d);
+    case K_MFI: return tr_ind_mfi_load(&ind->u.mfi, d);
+    case K_ROC: return tr_ind_roc_load(&ind->u.roc, d);
+    case K_MOM: return tr_ind_mom_load(&ind->u.mom, d);
+    case K_STDDEV: return tr_ind_stddev_load(&ind->u.stddev, d);
+    case K_VWAP: return tr_ind_vwap_load(&ind->u.vwap, d);
+    }
+    return tr_dec_check(d, 0), TR_ERR_DATA;
+}

@@ -86,6 +86,13 @@ double tr_ind_value(const tr_ind *ind, size_t col);
 size_t tr_ind_column_warmup(const tr_ind *ind, size_t col);
 size_t tr_ind_warmup(const tr_ind *ind);
 
+/* Snapshots: the state of ind (its spec, its last values and the typed
+ * indicator's state, ind.h), and back into an indicator parsed from the
+ * same spec. TR_ERR_DATA when the bytes are not the state of an indicator
+ * of that spec; ind may then only be freed. */
+void tr_ind_save(const tr_ind *ind, tr_enc *e);
+int tr_ind_load(tr_ind *ind, tr_dec *d);
+
 /* The known indicators, for usage texts: syntax "macd[:F=12[:S=26[:G=9]]]",
  * columns "macd_F_S_G, macd_signal_F_S_G, macd_hist_F_S_G", a one-line
  * summary. *count gets the number of entries; static storage. */

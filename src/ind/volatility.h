@@ -33,6 +33,8 @@ double tr_ind_stddev_update(tr_ind_stddev *s, double x);
 int tr_ind_stddev_ready(const tr_ind_stddev *s);
 size_t tr_ind_stddev_warmup(const tr_ind_stddev *s);
 int tr_ind_stddev_batch(const double *in, size_t len, size_t n, double *out);
+void tr_ind_stddev_save(const tr_ind_stddev *x, tr_enc *e);
+int tr_ind_stddev_load(tr_ind_stddev *x, tr_dec *d);
 
 /* ---- BBANDS(n, k): Bollinger Bands --------------------------------------
  * middle = mean of the last n values (SMA), upper/lower = middle +- k * sd
@@ -55,6 +57,8 @@ size_t tr_ind_bbands_warmup(const tr_ind_bbands *b);
 /* Any of the three outputs may be NULL when not wanted. */
 int tr_ind_bbands_batch(const double *in, size_t len, size_t n, double k,
                         double *upper, double *middle, double *lower);
+void tr_ind_bbands_save(const tr_ind_bbands *x, tr_enc *e);
+int tr_ind_bbands_load(tr_ind_bbands *x, tr_dec *d);
 
 /* ---- TRANGE: true range -------------------------------------------------
  * max(h - l, |prev close - h|, |prev close - l|); row 0 has no previous
@@ -72,6 +76,8 @@ int tr_ind_trange_ready(const tr_ind_trange *t);
 size_t tr_ind_trange_warmup(const tr_ind_trange *t);
 int tr_ind_trange_batch(const double *high, const double *low,
                         const double *close, size_t len, double *out);
+void tr_ind_trange_save(const tr_ind_trange *x, tr_enc *e);
+int tr_ind_trange_load(tr_ind_trange *x, tr_dec *d);
 
 /* ---- ATR(n): average true range, Wilder ---------------------------------
  * First value (row n) = mean of the true ranges of rows 1..n, then
@@ -90,6 +96,8 @@ int tr_ind_atr_ready(const tr_ind_atr *a);
 size_t tr_ind_atr_warmup(const tr_ind_atr *a);
 int tr_ind_atr_batch(const double *high, const double *low,
                      const double *close, size_t len, size_t n, double *out);
+void tr_ind_atr_save(const tr_ind_atr *x, tr_enc *e);
+int tr_ind_atr_load(tr_ind_atr *x, tr_dec *d);
 
 /* ---- NATR(n): ATR as a percentage of the close --------------------------
  * (atr / close) * 100, 0 when close is 0. Warm-up n. No allocation. */
@@ -106,5 +114,7 @@ size_t tr_ind_natr_warmup(const tr_ind_natr *a);
 int tr_ind_natr_batch(const double *high, const double *low,
                       const double *close, size_t len, size_t n,
                       double *out);
+void tr_ind_natr_save(const tr_ind_natr *x, tr_enc *e);
+int tr_ind_natr_load(tr_ind_natr *x, tr_dec *d);
 
 #endif

@@ -28,6 +28,8 @@ int tr_ind_obv_ready(const tr_ind_obv *o);
 size_t tr_ind_obv_warmup(const tr_ind_obv *o);
 int tr_ind_obv_batch(const double *close, const double *volume, size_t len,
                      double *out);
+void tr_ind_obv_save(const tr_ind_obv *x, tr_enc *e);
+int tr_ind_obv_load(tr_ind_obv *x, tr_dec *d);
 
 /* ---- MFI(n): money flow index -------------------------------------------
  * tp = (h + l + c)/3 in double; the flow tp * volume is positive when tp
@@ -49,6 +51,8 @@ size_t tr_ind_mfi_warmup(const tr_ind_mfi *m);
 int tr_ind_mfi_batch(const double *high, const double *low,
                      const double *close, const double *volume, size_t len,
                      size_t n, double *out);
+void tr_ind_mfi_save(const tr_ind_mfi *x, tr_enc *e);
+int tr_ind_mfi_load(tr_ind_mfi *x, tr_dec *d);
 
 /* ---- VWAP: session volume-weighted average price ------------------------
  * sum(tp * volume) / sum(volume) over the bars of the current session,
@@ -72,5 +76,7 @@ size_t tr_ind_vwap_warmup(const tr_ind_vwap *v);
 int tr_ind_vwap_batch(const int64_t *time_ns, const double *high,
                       const double *low, const double *close,
                       const double *volume, size_t len, double *out);
+void tr_ind_vwap_save(const tr_ind_vwap *x, tr_enc *e);
+int tr_ind_vwap_load(tr_ind_vwap *x, tr_dec *d);
 
 #endif

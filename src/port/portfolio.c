@@ -145,7 +145,7 @@ int tr_portfolio_check(const tr_portfolio *p)
                p->initial_cash + p->realized + (mv - cost) - p->commissions;
 }
 
-/* ---- round trips ---------------------------------------------------------- */
+/* ---- round trips --------------------------------------------------------- */
 
 int tr_trade_log_init(tr_trade_log *t, size_t nsyms)
 {
@@ -286,4 +286,136 @@ int tr_trade_log_finish(tr_trade_log *t, const tr_portfolio *p)
             return rc;
     }
     return TR_OK;
+}
+
+/* ---- snapshots ----------------------------------------------------------- */
+
+void tr_portfolio_save(const tr_portfolio *p, tr_enc *e)
+{
+    tr_enc_u64(e, p->nsyms);
+    tr_enc_i64(e, p->initial_cash);
+    tr_enc_i64(e, p->cash);
+    tr_enc_i64(e, p->realized);
+    tr_enc_i64(e, p->commissions);
+    tr_enc_i64(e, p->mv_total);
+    tr_enc_i64(e, p->gross);
+    tr_enc_u64(e, p->open_positions);
+    for (size_t i = 0; i < p->nsyms; i++) {
+        const tr_position *q = &p->pos[i];
+        tr_enc_i64(e, q->qty);
+        tr_enc_i64(e, q->cost);
+        tr_enc_i64(e, q->last);
+        tr_enc_i64(e, q->mv);
+        tr_enc_i64(e, q->realized);
+        tr_enc_i64(e, q->commission);
+    }
+}
+
+int tr_portfolio_load(tr_portfolio *p, tr_dec *d)
+{
+    if (!tr_dec_check(d, tr_dec_u64(d) == p->nsyms))
+        return TR_ERR_DATA;
+    p->initial_cash = tr_dec_i64(d);
+    p->cash = tr_dec_i64(d);
+    p->realized = tr_dec_i64(d);
+    p->commissions = tr_dec_i64(d);
+    p->mv_total = tr_dec_i64(d);
+    p->gross = tr_dec_i64(d);
+    p->open_positions = (size_t)tr_dec_u64(d);
+    for (size_t i = 0; i < p->nsyms; i++) {
+        tr_position *q = &p->pos[i];
+        q->qty = tr_dec_i64(d);
+        q->cost = tr_dec_i64(d);
+        q->last = tr_dec_i64(d);
+        q->mv = tr_dec_i64(d);
+        q->realized = tr_dec_i64(d);
+        q->commission = tr_dec_i64(d);
+    }
+    /* The accounting identity holds in any state the engine saved. */
+    tr_dec_check(d, tr_portfolio_check(p));
+    return tr_dec_error(d);
+}
+
+/* Encoded size of one trade (tr_dec_count). */
+#define TRADE_BYTES 73
+
+static void trade_save(const tr_trade *t, tr_enc *e)
+{
+    tr_enc_u32(e, t->sym);
+    tr_enc_i32(e, t->side);
+    tr_enc_i64(e, t->qty);
+    tr_enc_i64(e, t->entry_time);
+    tr_enc_i64(e, t->entry_price);
+    tr_enc_i64(e, t->exit_time);
+    tr_enc_i64(e, t->exit_price);
+    tr_enc_i64(e, t->pnl);
+    tr_enc_i64(e, t->commission);
+    tr_enc_u64(e, t->bars);
+    tr_enc_u8(e, (uint8_t)t->open);
+}
+
+static void trade_load(tr_trade *t, size_t nsyms, tr_dec *d)
+{
+    memset(t, 0, sizeof *t); /* padding too: trades are compared */
+    t->sym = tr_dec_u32(d);
+    int32_t side = tr_dec_i32(d);
+    /* An empty slot of cur[] is all zero: side 0 there. */
+    tr_dec_check(d, t->sym < nsyms &&
+                        (side == TR_BUY || side == TR_SELL || side == 0));
+    t->side = (tr_side)side;
+    t->qty = tr_dec_i64(d);
+    t->entry_time = tr_dec_i64(d);
+    t->entry_price = tr_dec_i64(d);
+    t->exit_time = tr_dec_i64(d);
+    t->exit_price = tr_dec_i64(d);
+    t->pnl = tr_dec_i64(d);
+    t->commission = tr_dec_i64(d);
+    t->bars = (size_t)tr_dec_u64(d);
+    uint8_t open = tr_dec_u8(d);
+    tr_dec_check(d, open <= 1);
+    t->open = open;
+}
+
+void tr_trade_log_save(const tr_trade_log *t, tr_enc *e)
+{
+    tr_enc_u64(e, t->nsyms);
+    tr_enc_u64(e, t->n);
+    for (size_t i = 0; i < t->n; i++)
+        trade_save(&t->v[i], e);
+    for (size_t s = 0; s < t->nsyms; s++) {
+        trade_save(&t->cur[s], e);
+        tr_enc_i64(e, t->entry_notional[s]);
+        tr_enc_i64(e, t->entry_qty[s]);
+        tr_enc_i64(e, t->exit_notional[s]);
+        tr_enc_i64(e, t->exit_qty[s]);
+        tr_enc_i64(e, t->net[s]);
+    }
+}
+
+int tr_trade_log_load(tr_trade_log *t, tr_dec *d)
+{
+    if (!tr_dec_check(d, tr_dec_u64(d) == t->nsyms) || t->n)
+        return TR_ERR_DATA;
+    size_t n = tr_dec_count(d, SIZE_MAX / sizeof(tr_trade), TRADE_BYTES);
+    if (tr_dec_error(d))
+        return TR_ERR_DATA;
+    if (n > t->cap) {
+        tr_trade *v = realloc(t->v, n * sizeof *v);
+        if (!v)
+            return TR_ERR_NOMEM;
+        t->v = v;
+        t->cap = n;
+    }
+    for (size_t i = 0; i < n; i++)
+        trade_load(&t->v[i], t->nsyms, d);
+    t->n = tr_dec_error(d) ? 0 : n;
+    for (size_t s = 0; s < t->nsyms; s++) {
+        trade_load(&t->cur[s], t->nsyms, d);
+        t->entry_notional[s] = tr_dec_i64(d);
+        t->entry_qty[s] = tr_dec_i64(d);
+        t->exit_notional[s] = tr_dec_i64(d);
+        t->exit_qty[s] = tr_dec_i64(d);
+        t->net[s] = tr_dec_i64(d);
+    }
+    return tr_dec_error(d);
 }

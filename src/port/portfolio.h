@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 
+#include "core/codec.h"
 #include "exec/order.h"
 #include "port/stats.h"
 
@@ -62,6 +63,13 @@ static inline tr_fx tr_portfolio_equity(const tr_portfolio *p)
  * the accounting identity above. 1 when all holds exactly. */
 int tr_portfolio_check(const tr_portfolio *p);
 
+/* Snapshots (engine.h): save writes cash, totals and every position; load
+ * reads them into a portfolio initialised for the same nsyms. TR_ERR_DATA
+ * when the bytes are not such a state (another nsyms, cut short, or the
+ * accounting identity does not hold). */
+void tr_portfolio_save(const tr_portfolio *p, tr_enc *e);
+int tr_portfolio_load(tr_portfolio *p, tr_dec *d);
+
 /* ---- round trips -------------------------------------------------------- */
 
 /* Builds tr_trade records from fills: a trade opens when a position leaves
@@ -92,5 +100,11 @@ void tr_trade_log_bar(tr_trade_log *t, tr_sym sym);
 /* Append the trades still open, valued at the portfolio's marks
  * (unrealized, net of their commissions so far), flagged open. */
 int tr_trade_log_finish(tr_trade_log *t, const tr_portfolio *p);
+
+/* Snapshots: every closed trade and the open trade of each instrument with
+ * its running sums; load into a log just initialised for the same nsyms.
+ * TR_ERR_DATA, TR_ERR_NOMEM; after a failure the log may only be freed. */
+void tr_trade_log_save(const tr_trade_log *t, tr_enc *e);
+int tr_trade_log_load(tr_trade_log *t, tr_dec *d);
 
 #endif

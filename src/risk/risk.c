@@ -476,3 +476,66 @@ void tr_risk_plan_signal(tr_risk *r, const tr_signal *sig,
     out->take_profit = tp;
     s->stop = stop;
 }
+
+/* ---- snapshots ----------------------------------------------------------- */
+
+void tr_risk_save(const tr_risk *r, tr_enc *e)
+{
+    tr_enc_u64(e, r->nsyms);
+    tr_enc_u8(e, (uint8_t)r->kill);
+    tr_enc_u8(e, (uint8_t)r->dd_halt);
+    tr_enc_u8(e, (uint8_t)r->have_equity);
+    tr_enc_i64(e, r->halt_day);
+    tr_enc_i64(e, r->day);
+    tr_enc_i64(e, r->day_start_equity);
+    tr_enc_i64(e, r->last_equity);
+    tr_enc_i64(e, r->peak_equity);
+    size_t n = (size_t)r->cfg.correlation_lookback;
+    tr_enc_u64(e, n);
+    for (size_t i = 0; i < r->nsyms; i++) {
+        const sym_state *s = &r->s[i];
+        tr_ind_atr_save(&s->atr, e);
+        tr_enc_f64(e, s->atr_value);
+        tr_enc_i64(e, s->last);
+        tr_enc_i64(e, s->stop);
+        tr_enc_u64(e, s->rhead);
+        tr_enc_u64(e, s->rcount);
+        /* Only the returns held: the rest of the ring was never written. */
+        for (size_t k = 0; k < s->rcount; k++)
+            tr_enc_f64(e, s->rets[(s->rhead + n - s->rcount + k) % n]);
+    }
+}
+
+int tr_risk_load(tr_risk *r, tr_dec *d)
+{
+    if (!tr_dec_check(d, tr_dec_u64(d) == r->nsyms))
+        return TR_ERR_DATA;
+    uint8_t kill = tr_dec_u8(d), dd = tr_dec_u8(d), have = tr_dec_u8(d);
+    tr_dec_check(d, kill <= 1 && dd <= 1 && have <= 1);
+    r->kill = kill;
+    r->dd_halt = dd;
+    r->have_equity = have;
+    r->halt_day = tr_dec_i64(d);
+    r->day = tr_dec_i64(d);
+    r->day_start_equity = tr_dec_i64(d);
+    r->last_equity = tr_dec_i64(d);
+    r->peak_equity = tr_dec_i64(d);
+    size_t n = (size_t)r->cfg.correlation_lookback;
+    if (!tr_dec_check(d, tr_dec_u64(d) == n))
+        return TR_ERR_DATA;
+    for (size_t i = 0; i < r->nsyms && !tr_dec_error(d); i++) {
+        sym_state *s = &r->s[i];
+        tr_ind_atr_load(&s->atr, d);
+        s->atr_value = tr_dec_f64(d);
+        s->last = tr_dec_i64(d);
+        s->stop = tr_dec_i64(d);
+        uint64_t head = tr_dec_u64(d), count = tr_dec_u64(d);
+        if (!tr_dec_check(d, head < n && count <= n))
+            break;
+        s->rhead = (size_t)head;
+        s->rcount = (size_t)count;
+        for (size_t k = 0; k < s->rcount; k++)
+            s->rets[(s->rhead + n - s->rcount + k) % n] = tr_dec_f64(d);
+    }
+    return tr_dec_error(d);
+}

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "core/codec.h"
 #include "data/bar.h"
 #include "exec/order.h"
 #include "port/portfolio.h"
@@ -147,5 +148,13 @@ void tr_risk_position_closed(tr_risk *r, tr_sym sym);
 int tr_risk_halted(const tr_risk *r); /* any halt in force */
 int tr_risk_kill_switch(const tr_risk *r); /* the kill switch is on */
 const tr_risk_cfg *tr_risk_config(const tr_risk *r);
+
+/* Snapshots (engine.h): save writes the halts, the equity marks of the
+ * daily-loss and drawdown limits and, per instrument, ATR, the returns kept
+ * for the correlation limit, the last price and the open position's stop;
+ * load reads them into a manager just made by tr_risk_new with the same
+ * config and nsyms. TR_ERR_DATA when the bytes are not such a state. */
+void tr_risk_save(const tr_risk *r, tr_enc *e);
+int tr_risk_load(tr_risk *r, tr_dec *d);
 
 #endif

@@ -43,6 +43,7 @@ struct tr_journal {
     uint64_t *roll_seq;     /* ... and the first seq of that segment */
     size_t nrolls, rolls_cap;
     int failed;
+    uint64_t last_rec_seg, last_rec_off; /* where the last append went */
 };
 
 /* ---- little-endian encoding --------------------------------------------- */
@@ -274,6 +275,34 @@ static void describe_damage(const uint8_t *d, size_t size, size_t o,
                  get64(d + o + 8), expect);
 }
 
+/* The last segment read from the hinted position (opts.start_*), when that
+ * position is in it and holds record start_seq: *d from file offset *base,
+ * its segment header checked. 0 when the hint does not apply. */
+static int read_from_hint(tr_journal *j, uint64_t first, const char *path,
+                          uint8_t **d, size_t *size, uint64_t *base)
+{
+    const tr_journal_opts *o = &j->opts;
+    if (!o->start_seq || o->start_segment != first ||
+        o->start_offset < SEG_HEADER || o->start_seq < first)
+        return 0;
+    uint8_t h[SEG_HEADER];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    int ok = pread(fd, h, sizeof h, 0) == (ssize_t)sizeof h &&
+             memcmp(h, SEG_MAGIC, 8) == 0 && get64(h + 8) == first;
+    close(fd);
+    if (!ok || read_file_from(path, o->start_offset, d, size) != TR_OK)
+        return 0;
+    if (!valid_record_at(*d, *size, 0, o->start_seq) ||
+        get64(*d + 8) != o->start_seq) {
+        free(*d);
+        return 0;
+    }
+    *base = o->start_offset;
+    return 1;
+}
+
 /* Scan the last segment: find its end, truncate a torn tail, refuse other
  * damage. */
 static int recover_tail(tr_journal *j, uint64_t first, char *err,
@@ -283,6 +312,13 @@ static int recover_tail(tr_journal *j, uint64_t first, char *err,
     seg_path(path, sizeof path, j->dir, first);
     uint8_t *d;
     size_t size;
+    uint64_t base = 0, seq = first;
+    size_t o = SEG_HEADER;
+    if (read_from_hint(j, first, path, &d, &size, &base)) {
+        o = 0; /* offsets in d are from base on */
+        seq = j->opts.start_seq;
+        goto scan;
+    }
     int rc = read_file(path, &d, &size);
     if (rc != TR_OK) {
         fail_msg(err, errlen, "%s: cannot read: %s", path, strerror(errno));
@@ -308,8 +344,7 @@ static int recover_tail(tr_journal *j, uint64_t first, char *err,
         fail_msg(err, errlen, "%s: not a journal segment (bad header)", path);
         return TR_ERR_DATA;
     }
-    size_t o = SEG_HEADER;
-    uint64_t seq = first;
+scan:
     while (o < size && valid_record_at(d, size, o, seq) &&
            get64(d + o + 8) == seq) {
         o += REC_HEADER + get32(d + o);
@@ -324,11 +359,11 @@ static int recover_tail(tr_journal *j, uint64_t first, char *err,
                          "%s: offset %zu: %s, followed by valid records at "
                          "offset %zu: not a crash artefact; refusing to "
                          "truncate (run trader journal verify)",
-                         path, o, why, k);
+                         path, (size_t)base + o, why, (size_t)base + k);
                 free(d);
                 return TR_ERR_DATA;
             }
-        if (truncate(path, (off_t)o) != 0) {
+        if (truncate(path, (off_t)(base + o)) != 0) {
             fail_msg(err, errlen, "%s: cannot truncate: %s", path,
                      strerror(errno));
             free(d);
@@ -337,7 +372,7 @@ static int recover_tail(tr_journal *j, uint64_t first, char *err,
         if (j->opts.report) {
             char m[4400];
             snprintf(m, sizeof m, "%s: offset %zu: %s: truncated %zu bytes",
-                     path, o, why, size - o);
+                     path, (size_t)base + o, why, size - o);
             j->opts.report(j->opts.report_ctx, m);
         }
     }
@@ -348,7 +383,7 @@ static int recover_tail(tr_journal *j, uint64_t first, char *err,
         return TR_ERR_IO;
     }
     j->seg_first = first;
-    j->seg_bytes = o;
+    j->seg_bytes = base + o;
     j->last_seq = j->written_seq = j->durable_seq = seq - 1;
     return TR_OK;
 }
@@ -449,6 +484,8 @@ int tr_journal_append(tr_journal *j, uint16_t type, tr_time time,
         j->roll_seq[j->nrolls++] = s;
         j->buf_seg_bytes = SEG_HEADER;
     }
+    j->last_rec_seg = j->nrolls ? j->roll_seq[j->nrolls - 1] : j->seg_first;
+    j->last_rec_off = j->buf_seg_bytes;
     uint8_t *h = j->buf + j->len;
     put32(h, len);
     put64(h + 8, s);
@@ -536,6 +573,25 @@ int tr_journal_close(tr_journal *j)
     free(j->dir);
     free(j);
     return rc;
+}
+
+void tr_journal_tell(const tr_journal *j, uint64_t *segment,
+                     uint64_t *offset)
+{
+    if (j->len == 0) {
+        *segment = j->seg_first;
+        *offset = j->seg_bytes;
+    } else {
+        *segment = j->nrolls ? j->roll_seq[j->nrolls - 1] : j->seg_first;
+        *offset = j->buf_seg_bytes;
+    }
+}
+
+void tr_journal_tell_last(const tr_journal *j, uint64_t *segment,
+                          uint64_t *offset)
+{
+    *segment = j->last_rec_seg;
+    *offset = j->last_rec_off;
 }
 
 uint64_t tr_journal_last_seq(const tr_journal *j)
@@ -747,11 +803,16 @@ int tr_snapshot_write(const char *dir, uint64_t seq, const void *data,
                  strerror(saved));
         return TR_ERR_IO;
     }
+    /* Keep the one before (a fallback should this one be damaged). */
     uint64_t *snaps;
     size_t n;
     if (list_files(dir, "snapshot-", ".snap", &snaps, &n) == TR_OK) {
+        uint64_t keep = 0;
         for (size_t i = 0; i < n; i++)
-            if (snaps[i] < seq) {
+            if (snaps[i] < seq)
+                keep = snaps[i];
+        for (size_t i = 0; i < n; i++)
+            if (snaps[i] < keep) {
                 char old[4096];
                 snprintf(old, sizeof old, "%s/snapshot-%020" PRIu64 ".snap",
                          dir, snaps[i]);
@@ -759,6 +820,71 @@ int tr_snapshot_write(const char *dir, uint64_t seq, const void *data,
             }
         free(snaps);
     }
+    /* Temporary files of writes a crash interrupted. */
+    if (list_files(dir, "snapshot-", ".snap.tmp", &snaps, &n) == TR_OK) {
+        for (size_t i = 0; i < n; i++) {
+            char old[4200];
+            snprintf(old, sizeof old, "%s/snapshot-%020" PRIu64 ".snap.tmp",
+                     dir, snaps[i]);
+            remove(old);
+        }
+        free(snaps);
+    }
+    return TR_OK;
+}
+
+/* The contents of a snapshot file whose header and checksum hold. */
+static int snap_load(const char *path, uint64_t seq, uint8_t **data,
+                     size_t *len)
+{
+    uint8_t *d;
+    size_t size;
+    int rc = read_file(path, &d, &size);
+    if (rc != TR_OK)
+        return rc;
+    if (size >= SNAP_HEADER && memcmp(d, SNAP_MAGIC, 8) == 0 &&
+        get64(d + 8) == seq && get64(d + 16) == size - SNAP_HEADER &&
+        tr_crc32c(tr_crc32c(0, d + 8, 16), d + SNAP_HEADER,
+                  size - SNAP_HEADER) == get32(d + 24)) {
+        *len = size - SNAP_HEADER;
+        memmove(d, d + SNAP_HEADER, *len);
+        *data = d;
+        return TR_OK;
+    }
+    free(d);
+    return TR_ERR_DATA;
+}
+
+int tr_snapshot_read_at(const char *dir, uint64_t seq, void **data,
+                        size_t *len, char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/snapshot-%020" PRIu64 ".snap", dir, seq);
+    uint8_t *d = NULL;
+    int rc = snap_load(path, seq, &d, len);
+    if (rc == TR_OK)
+        *data = d;
+    else if (rc == TR_ERR_DATA)
+        fail_msg(err, errlen, "%s is damaged (header or checksum)", path);
+    else
+        fail_msg(err, errlen, "%s: cannot read: %s", path,
+                 rc == TR_ERR_NOT_FOUND ? "no such file" : strerror(errno));
+    return rc;
+}
+
+int tr_snapshot_peek(const char *dir, uint64_t seq, void *buf, size_t n)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/snapshot-%020" PRIu64 ".snap", dir, seq);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? TR_ERR_NOT_FOUND : TR_ERR_IO;
+    uint8_t h[SNAP_HEADER];
+    ssize_t a = pread(fd, h, sizeof h, 0);
+    ssize_t b = a == (ssize_t)sizeof h ? pread(fd, buf, n, SNAP_HEADER) : -1;
+    close(fd);
+    if (b != (ssize_t)n || memcmp(h, SNAP_MAGIC, 8) != 0 || get64(h + 8) != seq)
+        return TR_ERR_DATA;
     return TR_OK;
 }
 
@@ -777,23 +903,56 @@ int tr_snapshot_read(const char *dir, uint64_t *seq, void **data, size_t *len,
         snprintf(path, sizeof path, "%s/snapshot-%020" PRIu64 ".snap", dir,
                  snaps[i]);
         uint8_t *d;
-        size_t size;
-        if (read_file(path, &d, &size) != TR_OK)
-            continue;
-        if (size >= SNAP_HEADER && memcmp(d, SNAP_MAGIC, 8) == 0 &&
-            get64(d + 8) == snaps[i] && get64(d + 16) == size - SNAP_HEADER &&
-            tr_crc32c(tr_crc32c(0, d + 8, 16), d + SNAP_HEADER,
-                      size - SNAP_HEADER) == get32(d + 24)) {
+        if (snap_load(path, snaps[i], &d, len) == TR_OK) {
             *seq = snaps[i];
-            *len = size - SNAP_HEADER;
-            memmove(d, d + SNAP_HEADER, *len);
             *data = d;
             free(snaps);
             return TR_OK;
         }
-        free(d);
         fail_msg(err, errlen, "warning: %s is damaged and was skipped", path);
     }
     free(snaps);
     return TR_ERR_NOT_FOUND;
+}
+
+int tr_snapshot_list(const char *dir, int check, tr_snapshot_info **out,
+                     size_t *n)
+{
+    uint64_t *snaps;
+    *out = NULL;
+    *n = 0;
+    int rc = list_files(dir, "snapshot-", ".snap", &snaps, n);
+    if (rc != TR_OK || !*n) {
+        free(snaps);
+        return rc;
+    }
+    tr_snapshot_info *v = calloc(*n, sizeof *v);
+    if (!v) {
+        free(snaps);
+        *n = 0;
+        return TR_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < *n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/snapshot-%020" PRIu64 ".snap", dir,
+                 snaps[i]);
+        v[i].seq = snaps[i];
+        struct stat st;
+        if (stat(path, &st) == 0) {
+            v[i].bytes = (uint64_t)st.st_size;
+            v[i].mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+                         st.st_mtim.tv_nsec;
+        }
+        uint8_t *d;
+        size_t len;
+        if (!check) {
+            v[i].valid = -1;
+        } else if (snap_load(path, snaps[i], &d, &len) == TR_OK) {
+            v[i].valid = 1;
+            free(d);
+        }
+    }
+    free(snaps);
+    *out = v;
+    return TR_OK;
 }

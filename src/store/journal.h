@@ -52,6 +52,13 @@ typedef struct tr_journal_opts {
      * May be NULL. */
     void (*report)(void *ctx, const char *message);
     void *report_ctx;
+    /* Optional (0: none): a position believed to hold record start_seq,
+     * e.g. from a snapshot. When it is in the last segment and does hold
+     * that record (checksum and seq), opening checks the tail from there
+     * instead of reading the whole segment: the records before it were
+     * durable when the position was taken (`trader journal verify` and the
+     * reader still check them). Otherwise it is ignored. */
+    uint64_t start_seq, start_segment, start_offset;
 } tr_journal_opts;
 
 #define TR_JOURNAL_MAX_PAYLOAD (1u << 20) /* 1 MiB per record */
@@ -84,6 +91,19 @@ int tr_journal_commit(tr_journal *j, uint64_t now_ms);
 
 /* Force an fsync of what has been written (INTERVAL policy's timer). */
 int tr_journal_sync(tr_journal *j);
+
+/* Where the next record appended will go (buffered records included): a
+ * segment (its first seq) and a byte offset in it, for tr_reader_open_at.
+ * At the end of a full segment the next record may open a new one; the
+ * reader then falls back to its ordinary way. */
+void tr_journal_tell(const tr_journal *j, uint64_t *segment,
+                     uint64_t *offset);
+
+/* Where the last record appended (this session) starts: its segment and
+ * byte offset, as tr_reader_open_at and tr_journal_opts.start_* take them.
+ * 0 0 before the first append. */
+void tr_journal_tell_last(const tr_journal *j, uint64_t *segment,
+                          uint64_t *offset);
 
 uint64_t tr_journal_last_seq(const tr_journal *j);    /* 0 when empty */
 uint64_t tr_journal_durable_seq(const tr_journal *j); /* fsynced up to */
@@ -133,7 +153,9 @@ int tr_reader_next(tr_reader *r, tr_record *rec, char *err, size_t errlen);
 /* ---- snapshots ------------------------------------------------------------ */
 
 /* Write an opaque snapshot of state after record seq (CRC-protected, via a
- * temporary file and rename, fsynced). Older snapshots are removed. */
+ * temporary file and rename, fsynced). The newest older snapshot is kept
+ * (a fallback, should this one be damaged or unusable); older ones are
+ * removed. Any thread (it does not touch a journal handle). */
 int tr_snapshot_write(const char *dir, uint64_t seq, const void *data,
                       size_t len, char *err, size_t errlen);
 
@@ -142,6 +164,31 @@ int tr_snapshot_write(const char *dir, uint64_t seq, const void *data,
  * and reported in err as a warning). */
 int tr_snapshot_read(const char *dir, uint64_t *seq, void **data, size_t *len,
                      char *err, size_t errlen);
+
+/* The first n bytes of the snapshot after record seq, NOT checked (the
+ * checksum covers the whole file): for hints that are verified otherwise.
+ * TR_ERR_NOT_FOUND, TR_ERR_DATA (too short, not a snapshot), TR_ERR_IO. */
+int tr_snapshot_peek(const char *dir, uint64_t seq, void *buf, size_t n);
+
+/* The snapshot after record seq: *data (malloc'd, caller frees) of *len
+ * bytes. TR_ERR_NOT_FOUND, TR_ERR_DATA when its header or checksum does not
+ * hold, TR_ERR_IO, TR_ERR_NOMEM; err says which file and why. */
+int tr_snapshot_read_at(const char *dir, uint64_t seq, void **data,
+                        size_t *len, char *err, size_t errlen);
+
+typedef struct tr_snapshot_info {
+    uint64_t seq;   /* state after this record */
+    uint64_t bytes; /* file size */
+    int64_t mtime;  /* when the file was written: wall clock, ns UTC */
+    int valid;      /* header and checksum hold (1) or not (0); -1: not
+                     * checked */
+} tr_snapshot_info;
+
+/* The snapshots in dir, oldest first: *out (malloc'd, caller frees; NULL
+ * when *n is 0). With check, each file is read and checked (valid).
+ * TR_ERR_NOT_FOUND when dir does not exist, TR_ERR_IO, TR_ERR_NOMEM. */
+int tr_snapshot_list(const char *dir, int check, tr_snapshot_info **out,
+                     size_t *n);
 
 /* ---- checksums ------------------------------------------------------------ */
 

@@ -38,6 +38,9 @@ struct tr_jwriter {
     int closing, failed, started;
     tr_jwriter_progress_fn progress;
     void *progress_ctx;
+    /* tr_jwriter_mark: where record mark_seq starts in the journal. */
+    uint64_t mark_seq, mark_segment, mark_offset;
+    int mark_known;
 };
 
 static void report(tr_jwriter *w)
@@ -114,14 +117,21 @@ static void *writer_main(void *arg)
         w->front = rest;
         w->back = taken;
         pthread_cond_broadcast(&w->done); /* room in front again */
+        uint64_t mark = w->mark_seq, seg = 0, off = 0;
+        int marked = 0;
         pthread_mutex_unlock(&w->mu);
 
         int rc = TR_OK;
         for (size_t o = 0; o < w->back.len && rc == TR_OK;) {
             rec_hdr h;
             memcpy(&h, w->back.p + o, sizeof h);
+            uint64_t seq = 0;
             rc = tr_journal_append(w->j, h.type, h.time,
-                                   w->back.p + o + sizeof h, h.len, NULL);
+                                   w->back.p + o + sizeof h, h.len, &seq);
+            if (rc == TR_OK && seq == mark) {
+                tr_journal_tell_last(w->j, &seg, &off);
+                marked = 1;
+            }
             o += sizeof h + h.len;
         }
         if (rc == TR_OK)
@@ -136,6 +146,11 @@ static void *writer_main(void *arg)
         }
         w->written_seq = upto;
         w->durable_seq = tr_journal_durable_seq(w->j);
+        if (marked && w->mark_seq == mark) {
+            w->mark_segment = seg;
+            w->mark_offset = off;
+            w->mark_known = 1;
+        }
         report(w);
         pthread_cond_broadcast(&w->done);
     }
@@ -252,7 +267,16 @@ void tr_jwriter_on_progress(tr_jwriter *w, tr_jwriter_progress_fn fn,
 int tr_jwriter_wait_durable(tr_jwriter *w, uint64_t seq)
 {
     tr_jwriter_flush(w);
+    return tr_jwriter_wait_flushed(w, seq);
+}
+
+int tr_jwriter_wait_flushed(tr_jwriter *w, uint64_t seq)
+{
     pthread_mutex_lock(&w->mu);
+    if (seq > w->flushed_seq) {
+        pthread_mutex_unlock(&w->mu);
+        return TR_ERR_INVALID;
+    }
     if (seq > w->sync_wanted)
         w->sync_wanted = seq;
     pthread_cond_signal(&w->wake);
@@ -266,6 +290,27 @@ int tr_jwriter_wait_durable(tr_jwriter *w, uint64_t seq)
     }
     pthread_mutex_unlock(&w->mu);
     return rc;
+}
+
+void tr_jwriter_mark(tr_jwriter *w, uint64_t seq)
+{
+    pthread_mutex_lock(&w->mu);
+    w->mark_seq = seq;
+    w->mark_known = 0;
+    pthread_mutex_unlock(&w->mu);
+}
+
+int tr_jwriter_marked(tr_jwriter *w, uint64_t seq, uint64_t *segment,
+                      uint64_t *offset)
+{
+    pthread_mutex_lock(&w->mu);
+    int known = w->mark_known && w->mark_seq == seq;
+    if (known) {
+        *segment = w->mark_segment;
+        *offset = w->mark_offset;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return known;
 }
 
 int tr_jwriter_close(tr_jwriter *w)

@@ -55,8 +55,27 @@ typedef void (*tr_jwriter_progress_fn)(void *ctx, uint64_t seq, int failed);
 void tr_jwriter_on_progress(tr_jwriter *w, tr_jwriter_progress_fn fn,
                             void *ctx);
 
-/* Wait until record seq is durable (or the writer failed: TR_ERR_IO). */
+/* Engine thread: flush, then wait until record seq is durable (or the
+ * writer failed: TR_ERR_IO). */
 int tr_jwriter_wait_durable(tr_jwriter *w, uint64_t seq);
+
+/* Any thread: wait until record seq, which a flush has already handed to
+ * the writer, is durable (syncing if the policy would not soon). Never
+ * flushes, so it does not cut the group of a step in progress. TR_ERR_IO
+ * when the writer failed, TR_ERR_INVALID when seq was not flushed yet. */
+int tr_jwriter_wait_flushed(tr_jwriter *w, uint64_t seq);
+
+/* Engine thread: note record seq (appended, not flushed yet) so that the
+ * writer remembers where in the journal it starts (a snapshot after seq
+ * stores it: the restart checks and reads the journal from there). One
+ * mark at a time; a new one replaces the old. */
+void tr_jwriter_mark(tr_jwriter *w, uint64_t seq);
+
+/* Any thread: 1 and the position of the marked record seq (segment and
+ * offset as tr_reader_open_at takes them) once it is written; 0 when not
+ * (yet) known. */
+int tr_jwriter_marked(tr_jwriter *w, uint64_t seq, uint64_t *segment,
+                      uint64_t *offset);
 
 /* Write and sync everything buffered, stop the thread, close the journal.
  * TR_ERR_IO when anything failed. NULL is a no-op. */

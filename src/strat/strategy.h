@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "core/codec.h"
 #include "data/bar.h"
 #include "exec/order.h"
 #include "strat/signal.h"
@@ -74,6 +75,18 @@ typedef struct tr_strategy_def {
     /* The indicators worth drawing with this strategy's trades, as specs
      * separated by spaces ("sma:10 sma:30"), written into buf; may be NULL. */
     void (*plot)(const double *params, char *buf, size_t size);
+    /* Snapshots (engine.h). save writes everything on_bar and on_fill
+     * change (indicator state through the tr_ind_X_save helpers, rings,
+     * crossover memory), never the parameters, which come from the config;
+     * doubles as their bits (tr_enc_f64) so that the state restores
+     * exactly. load reads it into a state just made by create with the same
+     * parameters and nsyms, after which every callback behaves exactly as
+     * it would have on the saved state; TR_ERR_DATA when the bytes are not
+     * such a state (check sizes and every index that on_bar uses), and then
+     * the state may only be destroyed. Both NULL: the strategy cannot be
+     * snapshotted, and live runs of it replay the whole journal. */
+    void (*save)(const void *state, tr_enc *e);
+    int (*load)(void *state, tr_dec *d);
 } tr_strategy_def;
 
 /* The built-in strategy called name, or NULL. */

@@ -492,6 +492,7 @@ typedef struct state_copy {
     tr_fx cash, equity, qty[3];
     size_t norders, nfills;
     int kill, enabled;
+    double fast;
     tr_order orders[64];
 } state_copy;
 
@@ -507,6 +508,7 @@ static void copy_state(tr_view *v, state_copy *c)
     c->nfills = s->nfills;
     c->kill = s->kill_switch;
     c->enabled = s->strategy_enabled;
+    c->fast = s->params[0];
     for (size_t i = 0; i < s->norders && i < 64; i++)
         c->orders[i] = s->orders[i];
     tr_view_release(v);
@@ -539,6 +541,23 @@ static tr_cmd_answer call(tr_cmdq *q, tr_ev_control c)
     cmd.ctl = c;
     CHECK_EQ_I64(tr_cmdq_call(q, &cmd, 10000), TR_OK);
     return cmd.ans;
+}
+
+/* Remove the engine snapshots of a journal folder (*.snap files). */
+static void remove_snapshots(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n > 5 && !strcmp(e->d_name + n - 5, ".snap")) {
+            char p[1400];
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            remove(p);
+        }
+    }
+    if (d)
+        closedir(d);
 }
 
 static void test_live_replay(void)
@@ -591,7 +610,11 @@ static void test_live_replay(void)
     CHECK_EQ_I64(a3.a.executed, 1);
     tr_ev_control st = ctl_of(TR_CTL_STRATEGY);
     st.enabled = 0;
-    call(lt.io.q, st);
+    st.nparams = 2;
+    st.params[0] = 7; /* fast 5 -> 7: the strategy starts again */
+    st.params[1] = 20;
+    tr_cmd_answer sa = call(lt.io.q, st);
+    CHECK_EQ_I64(sa.status, TR_CMD_DONE);
     call(lt.io.q, ctl_of(TR_CTL_HALT));
     state_copy before;
     copy_state(lt.io.view, &before);
@@ -613,6 +636,7 @@ static void test_live_replay(void)
     CHECK_EQ_I64(after.nfills, before.nfills);
     CHECK_EQ_I64(after.kill, 1);
     CHECK_EQ_I64(after.enabled, 0);
+    CHECK(after.fast == 7);
     CHECK(!memcmp(after.orders, before.orders,
                   sizeof(tr_order) * (before.norders < 64 ? before.norders
                                                           : 64)));
@@ -622,7 +646,28 @@ static void test_live_replay(void)
     CHECK_EQ_I64(a4.a.order_id, a1.a.order_id);
     stop_live(&lt, th);
     CHECK_EQ_I64(lt.rc, TR_OK);
-    CHECK(lt.st.replayed_records > 0);
+    /* It started from the snapshot written at the clean stop: the
+     * controls and the remembered answers came back from it. */
+    CHECK(lt.st.snapshot_seq > 0);
+    CHECK_MSG(lt.st.replayed_records <= 2, "replayed %" PRIu64,
+              lt.st.replayed_records);
+
+    /* Once more, with the snapshots removed: the same from the journal. */
+    char snapdir[600];
+    snprintf(snapdir, sizeof snapdir, "%s/journal", dir);
+    remove_snapshots(snapdir);
+    start_live(&lt, &cfg, &th);
+    CHECK(wait_feed_done(lt.io.view));
+    state_copy full;
+    copy_state(lt.io.view, &full);
+    CHECK_EQ_I64(full.cash, before.cash);
+    CHECK_EQ_I64(full.norders, before.norders);
+    CHECK(full.kill == 1 && full.enabled == 0 && full.fast == 7);
+    tr_cmd_answer a5 = call(lt.io.q, s);
+    CHECK_EQ_I64(a5.duplicate, 1);
+    stop_live(&lt, th);
+    CHECK_EQ_I64(lt.rc, TR_OK);
+    CHECK_EQ_I64(lt.st.snapshot_seq, 0);
     tr_bt_config_free(&cfg);
     rm_tree(dir);
     free(dir);

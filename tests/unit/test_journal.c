@@ -15,6 +15,7 @@
 
 #include "core/err.h"
 #include "store/journal.h"
+#include "store/jwriter.h"
 #include "test.h"
 #include "tmpdir.h"
 
@@ -1300,9 +1301,10 @@ static void test_snapshots(void)
     free(data);
     data = NULL;
     int others;
-    CHECK_EQ_I64(count_suffix(dir, ".snap", &others), 1);
+    CHECK_EQ_I64(count_suffix(dir, ".snap", &others), 2);
     CHECK_EQ_I64(others, 0); /* no temporary file left behind */
-    CHECK_MSG(fsize(p10) < 0 && fsize(p20) > 0, "only %s remains", p20);
+    CHECK_MSG(fsize(p10) > 0 && fsize(p20) > 0,
+              "%s and the one before it remain", p20);
 
     /* The newest damaged: skipped with a warning, the older one used. */
     size_t l20;
@@ -1346,6 +1348,46 @@ static void test_snapshots(void)
     free(bad);
     free(f10);
     free(f20);
+
+    /* A third: only the newest two are kept; the list says which are
+     * sound; one can be read by its seq. */
+    rm_rf(dir);
+    dir = mktmp();
+    char stale[600];
+    snprintf(stale, sizeof stale, "%s/snapshot-%020d.snap.tmp", dir, 150);
+    write_all(stale, "torn", 4); /* a write that a crash interrupted */
+    for (int k = 1; k <= 3; k++)
+        CHECK_EQ_I64(tr_snapshot_write(dir, (uint64_t)k * 100, b,
+                                       (size_t)k * 10, err, sizeof err),
+                     TR_OK);
+    char p300[600];
+    snprintf(p300, sizeof p300, "%s/snapshot-%020d.snap", dir, 300);
+    size_t l300;
+    uint8_t *f300 = read_all(p300, &l300);
+    f300[l300 - 1] ^= 0x80;
+    write_all(p300, f300, l300);
+    free(f300);
+    CHECK_MSG(fsize(stale) < 0, "%s is removed", stale);
+    tr_snapshot_info *info;
+    size_t ninfo;
+    CHECK_EQ_I64(tr_snapshot_list(dir, 1, &info, &ninfo), TR_OK);
+    CHECK_MSG(ninfo == 2 && info[0].seq == 200 && info[1].seq == 300 &&
+                  info[0].valid && !info[1].valid &&
+                  info[0].bytes == 32 + 20 && info[1].bytes == 32 + 30 &&
+                  info[0].mtime > 0,
+              "list of the snapshots kept: %zu", ninfo);
+    free(info);
+    rc = tr_snapshot_read_at(dir, 300, &data, &len, err, sizeof err);
+    CHECK_MSG(rc == TR_ERR_DATA && strstr(err, "damaged"),
+              "read_at a damaged one: %d %s", rc, err);
+    rc = tr_snapshot_read_at(dir, 250, &data, &len, err, sizeof err);
+    CHECK_EQ_I64(rc, TR_ERR_NOT_FOUND);
+    rc = tr_snapshot_read_at(dir, 200, &data, &len, err, sizeof err);
+    CHECK_MSG(rc == TR_OK && len == 20 && memcmp(data, b, 20) == 0,
+              "read_at 200: %d", rc);
+    if (rc == TR_OK)
+        free(data);
+    data = NULL;
 
     /* Snapshots sit beside segments: the journal ignores them. */
     rm_rf(dir);
@@ -1467,11 +1509,147 @@ static void test_resume(void)
     rm_rf(dir);
 }
 
+/* The record (seq) that a position holds, or 0: the segment file of that
+ * first seq read at offset; at a segment's end, the next segment's first. */
+static uint64_t seq_at(const char *dir, uint64_t seg, uint64_t off)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%020llu.seg", dir,
+             (unsigned long long)seg);
+    size_t len;
+    uint8_t *d = read_all(path, &len);
+    uint64_t seq = 0;
+    if (d && off + 32 <= len) {
+        for (int i = 7; i >= 0; i--)
+            seq = (seq << 8) | d[off + 8 + (size_t)i];
+    } else if (d && off == len) {
+        seq = (uint64_t)-1; /* the end of a segment */
+    }
+    free(d);
+    return seq;
+}
+
+/* tr_journal_tell: where the next record goes, across rolls; and the
+ * writer thread's mark of a record's end (what snapshots store). */
+static void test_tell(void)
+{
+    char *dir = mktmp();
+    tr_journal_opts o = {.fsync = TR_FSYNC_OS, .segment_bytes = 2048};
+    tr_journal *j;
+    char err[4600];
+    CHECK(tr_journal_open(dir, &o, &j, err, sizeof err) == TR_OK);
+    enum { N = 120 };
+    uint64_t seg[N + 1], off[N + 1];
+    uint8_t payload[90] = {0};
+    tr_journal_tell(j, &seg[0], &off[0]);
+    for (int i = 1; i <= N; i++) {
+        CHECK(tr_journal_append(j, 2, i, payload, (uint32_t)(i % 90), NULL) ==
+              TR_OK);
+        tr_journal_tell(j, &seg[i], &off[i]);
+        if (i % 7 == 0)
+            CHECK(tr_journal_commit(j, 0) == TR_OK);
+    }
+    CHECK(tr_journal_commit(j, 0) == TR_OK);
+    int ok = 1, rolls = 0;
+    for (int i = 0; i < N; i++) { /* the position after i holds i+1 */
+        uint64_t at = seq_at(dir, seg[i], off[i]);
+        if (at == (uint64_t)-1) { /* a roll: i+1 opens the next segment */
+            rolls++;
+            at = seg[i + 1] == (uint64_t)i + 1 ? (uint64_t)i + 1 : 0;
+        }
+        ok &= at == (uint64_t)i + 1;
+    }
+    CHECK_MSG(ok && rolls > 3, "tell: every position holds the next record "
+              "(%d rolls)", rolls);
+
+    /* The writer thread notes the position after a marked record. */
+    tr_jwriter *w;
+    CHECK(tr_jwriter_start(j, 0, &w) == TR_OK);
+    uint64_t s = 0, mseg = 0, moff = 0;
+    for (int i = 0; i < 30; i++) {
+        CHECK(tr_jwriter_append(w, 2, 1000 + i, payload, 40, &s) == TR_OK);
+        if (i == 17)
+            tr_jwriter_mark(w, s);
+    }
+    CHECK_EQ_I64(tr_jwriter_wait_flushed(w, s), TR_ERR_INVALID); /* not yet */
+    tr_jwriter_flush(w);
+    CHECK_EQ_I64(tr_jwriter_wait_flushed(w, s), TR_OK);
+    uint64_t marked = s - 12;
+    CHECK(!tr_jwriter_marked(w, marked - 1, &mseg, &moff));
+    CHECK(tr_jwriter_marked(w, marked, &mseg, &moff));
+    CHECK_EQ_I64(tr_jwriter_close(w), TR_OK);
+    uint64_t at = seq_at(dir, mseg, moff);
+    CHECK_MSG(at == marked, "mark: the position of %llu holds %llu",
+              (unsigned long long)marked, (unsigned long long)at);
+
+    rm_rf(dir);
+
+    /* Opening with a record's position as a hint: the same journal; with a
+     * wrong one (not that record there): the same, by the ordinary scan; a
+     * torn tail after the hinted record is cut as without a hint. */
+    dir = mktmp();
+    o.segment_bytes = 1 << 20;
+    CHECK(tr_journal_open(dir, &o, &j, err, sizeof err) == TR_OK);
+    uint64_t hseg = 0, hoff = 0;
+    for (int i = 1; i <= 50; i++) {
+        CHECK(tr_journal_append(j, 2, i, payload, 20, NULL) == TR_OK);
+        if (i == 37)
+            tr_journal_tell_last(j, &hseg, &hoff);
+    }
+    CHECK(tr_journal_close(j) == TR_OK);
+    CHECK_EQ_I64(seq_at(dir, hseg, hoff), 37);
+    uint64_t n = 50;
+    for (int k = 0; k < 4; k++) {
+        tr_journal_opts h = o;
+        h.start_seq = k == 1 ? 38 : 37;
+        h.start_segment = k == 3 ? 99 : hseg;
+        h.start_offset = k == 2 ? hoff + 4 : hoff;
+        CHECK(tr_journal_open(dir, &h, &j, err, sizeof err) == TR_OK);
+        CHECK_EQ_I64(tr_journal_last_seq(j), n);
+        CHECK(tr_journal_append(j, 2, 5000, payload, 10, NULL) == TR_OK);
+        CHECK(tr_journal_close(j) == TR_OK);
+        n++;
+    }
+    char seg1[700];
+    snprintf(seg1, sizeof seg1, "%s/%020llu.seg", dir,
+             (unsigned long long)hseg);
+    size_t llen;
+    uint8_t *ld = read_all(seg1, &llen);
+    write_all(seg1, ld, llen - 5); /* the last record torn */
+    free(ld);
+    tr_journal_opts h = o;
+    h.start_seq = 37;
+    h.start_segment = hseg;
+    h.start_offset = hoff;
+    CHECK(tr_journal_open(dir, &h, &j, err, sizeof err) == TR_OK);
+    CHECK_EQ_I64(tr_journal_last_seq(j), n - 1);
+    CHECK(tr_journal_close(j) == TR_OK);
+    tr_reader *r;
+    tr_record rec;
+    uint64_t count = 0;
+    CHECK(tr_reader_open(dir, 0, &r, err, sizeof err) == TR_OK);
+    while (tr_reader_next(r, &rec, err, sizeof err) == 1)
+        count += rec.seq == count + 1;
+    tr_reader_close(r);
+    CHECK_EQ_I64(count, n - 1);
+    /* The hint is what opening trusts: damage before it (record 10 here)
+     * stops an ordinary open, not a hinted one (the reader finds it). */
+    ld = read_all(seg1, &llen);
+    ld[16 + 9 * (32 + 20) + 40] ^= 1;
+    write_all(seg1, ld, llen);
+    free(ld);
+    CHECK_EQ_I64(tr_journal_open(dir, &o, &j, err, sizeof err), TR_ERR_DATA);
+    CHECK(tr_journal_open(dir, &h, &j, err, sizeof err) == TR_OK);
+    CHECK(tr_journal_close(j) == TR_OK);
+    rm_rf(dir);
+}
+
 int main(void)
 {
     test_crc();
     test_roundtrip();
     test_resume();
+    test_tell();
     test_segments();
     test_torn_tail();
     test_damage();

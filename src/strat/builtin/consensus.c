@@ -252,6 +252,38 @@ static void cons_on_bar(void *state, tr_strat_ctx *ctx, tr_sym sym,
     tr_strat_emit(ctx, &sig);
 }
 
+static void cons_save(const void *state, tr_enc *e)
+{
+    const cons_state *st = state;
+    tr_enc_u64(e, st->nsyms);
+    for (size_t i = 0; i < st->nsyms; i++) {
+        const cons_sym *s = &st->sym[i];
+        tr_ind_rsi_save(&s->rsi, e);
+        tr_ind_macd_save(&s->macd, e);
+        tr_ind_bbands_save(&s->bb, e);
+        tr_ind_adx_save(&s->adx, e);
+        tr_enc_i32(e, s->macd_last);
+    }
+}
+
+static int cons_load(void *state, tr_dec *d)
+{
+    cons_state *st = state;
+    if (!tr_dec_check(d, tr_dec_u64(d) == st->nsyms))
+        return TR_ERR_DATA;
+    for (size_t i = 0; i < st->nsyms && !tr_dec_error(d); i++) {
+        cons_sym *s = &st->sym[i];
+        tr_ind_rsi_load(&s->rsi, d);
+        tr_ind_macd_load(&s->macd, d);
+        tr_ind_bbands_load(&s->bb, d);
+        tr_ind_adx_load(&s->adx, d);
+        int32_t last = tr_dec_i32(d);
+        tr_dec_check(d, last >= -1 && last <= 1);
+        s->macd_last = last;
+    }
+    return tr_dec_error(d);
+}
+
 static void cons_plot(const double *p, char *buf, size_t size)
 {
     char k[40];
@@ -304,4 +336,6 @@ const tr_strategy_def tr_strategy_consensus = {
     .on_fill = NULL,
     .destroy = cons_destroy,
     .plot = cons_plot,
+    .save = cons_save,
+    .load = cons_load,
 };

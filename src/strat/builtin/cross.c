@@ -251,6 +251,77 @@ static void cross_on_bar(void *state, tr_strat_ctx *ctx, tr_sym sym,
     }
 }
 
+/* ---- snapshots ----------------------------------------------------------- */
+
+static void cross_save(const void *state, tr_enc *e)
+{
+    const cross_state *st = state;
+    tr_enc_u64(e, st->nsyms);
+    for (size_t i = 0; i < st->nsyms; i++) {
+        const cross_sym *s = &st->sym[i];
+        switch (st->kind) {
+        case CROSS_SMA:
+            tr_enc_u64(e, st->slow);
+            for (size_t k = 0; k < st->slow; k++)
+                tr_enc_i64(e, s->u.sma.ring[k]);
+            tr_enc_u64(e, s->u.sma.head);
+            tr_enc_u64(e, s->u.sma.seen);
+            for (int k = 0; k < 2; k++) {
+                tr_enc_u64(e, s->u.sma.sf[k]);
+                tr_enc_u64(e, s->u.sma.ss[k]);
+            }
+            break;
+        case CROSS_EMA:
+            tr_ind_ema_save(&s->u.ema.fast, e);
+            tr_ind_ema_save(&s->u.ema.slow, e);
+            break;
+        case CROSS_MACD:
+            tr_ind_macd_save(&s->u.macd, e);
+            break;
+        }
+        tr_enc_i32(e, s->last);
+    }
+}
+
+static int cross_load(void *state, tr_dec *d)
+{
+    cross_state *st = state;
+    if (!tr_dec_check(d, tr_dec_u64(d) == st->nsyms))
+        return TR_ERR_DATA;
+    for (size_t i = 0; i < st->nsyms && !tr_dec_error(d); i++) {
+        cross_sym *s = &st->sym[i];
+        switch (st->kind) {
+        case CROSS_SMA:
+            if (!tr_dec_check(d, tr_dec_u64(d) == st->slow &&
+                                     tr_dec_left(d) / 8 >= st->slow))
+                return TR_ERR_DATA;
+            for (size_t k = 0; k < st->slow; k++)
+                s->u.sma.ring[k] = tr_dec_i64(d);
+            uint64_t head = tr_dec_u64(d);
+            if (!tr_dec_check(d, head < st->slow))
+                return TR_ERR_DATA;
+            s->u.sma.head = (size_t)head;
+            s->u.sma.seen = tr_dec_u64(d);
+            for (int k = 0; k < 2; k++) {
+                s->u.sma.sf[k] = tr_dec_u64(d);
+                s->u.sma.ss[k] = tr_dec_u64(d);
+            }
+            break;
+        case CROSS_EMA:
+            tr_ind_ema_load(&s->u.ema.fast, d);
+            tr_ind_ema_load(&s->u.ema.slow, d);
+            break;
+        case CROSS_MACD:
+            tr_ind_macd_load(&s->u.macd, d);
+            break;
+        }
+        int32_t last = tr_dec_i32(d);
+        tr_dec_check(d, last >= -1 && last <= 1);
+        s->last = last;
+    }
+    return tr_dec_error(d);
+}
+
 /* ---- the three definitions ---------------------------------------------- */
 
 #define PERIOD(nm, d, lo, help)                                                \
@@ -326,6 +397,8 @@ const tr_strategy_def tr_strategy_sma_cross = {
     .on_fill = NULL,
     .destroy = cross_destroy,
     .plot = sma_plot,
+    .save = cross_save,
+    .load = cross_load,
 };
 
 const tr_strategy_def tr_strategy_ema_cross = {
@@ -339,6 +412,8 @@ const tr_strategy_def tr_strategy_ema_cross = {
     .on_fill = NULL,
     .destroy = cross_destroy,
     .plot = ema_plot,
+    .save = cross_save,
+    .load = cross_load,
 };
 
 const tr_strategy_def tr_strategy_macd_cross = {
@@ -352,4 +427,6 @@ const tr_strategy_def tr_strategy_macd_cross = {
     .on_fill = NULL,
     .destroy = cross_destroy,
     .plot = macd_plot,
+    .save = cross_save,
+    .load = cross_load,
 };

@@ -99,6 +99,24 @@ static void rsi_on_bar(void *state, tr_strat_ctx *ctx, tr_sym sym,
                        "RSI(%zu) %.1f above %s", st->period, v, st->hi_txt);
 }
 
+static void rsi_save(const void *state, tr_enc *e)
+{
+    const rsi_state *st = state;
+    tr_enc_u64(e, st->nsyms);
+    for (size_t i = 0; i < st->nsyms; i++)
+        tr_ind_rsi_save(&st->rsi[i], e);
+}
+
+static int rsi_load(void *state, tr_dec *d)
+{
+    rsi_state *st = state;
+    if (!tr_dec_check(d, tr_dec_u64(d) == st->nsyms))
+        return TR_ERR_DATA;
+    for (size_t i = 0; i < st->nsyms && !tr_dec_error(d); i++)
+        tr_ind_rsi_load(&st->rsi[i], d);
+    return tr_dec_error(d);
+}
+
 static void rsi_plot(const double *params, char *buf, size_t size)
 {
     snprintf(buf, size, "rsi:%.0f", params[0]);
@@ -124,9 +142,11 @@ const tr_strategy_def tr_strategy_rsi_reversion = {
     .on_fill = NULL,
     .destroy = rsi_destroy,
     .plot = rsi_plot,
+    .save = rsi_save,
+    .load = rsi_load,
 };
 
-/* ---- bollinger_reversion -------------------------------------------------- */
+/* ---- bollinger_reversion ------------------------------------------------- */
 
 typedef struct bb_state {
     size_t period, nsyms;
@@ -213,6 +233,24 @@ static void bb_on_bar(void *state, tr_strat_ctx *ctx, tr_sym sym,
     }
 }
 
+static void bb_save(const void *state, tr_enc *e)
+{
+    const bb_state *st = state;
+    tr_enc_u64(e, st->nsyms);
+    for (size_t i = 0; i < st->nsyms; i++)
+        tr_ind_bbands_save(&st->bb[i], e);
+}
+
+static int bb_load(void *state, tr_dec *d)
+{
+    bb_state *st = state;
+    if (!tr_dec_check(d, tr_dec_u64(d) == st->nsyms))
+        return TR_ERR_DATA;
+    for (size_t i = 0; i < st->nsyms && !tr_dec_error(d); i++)
+        tr_ind_bbands_load(&st->bb[i], d);
+    return tr_dec_error(d);
+}
+
 static void bb_plot(const double *params, char *buf, size_t size)
 {
     char k[40];
@@ -240,4 +278,6 @@ const tr_strategy_def tr_strategy_bollinger_reversion = {
     .on_fill = NULL,
     .destroy = bb_destroy,
     .plot = bb_plot,
+    .save = bb_save,
+    .load = bb_load,
 };

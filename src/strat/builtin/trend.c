@@ -98,6 +98,24 @@ static void mom_on_bar(void *state, tr_strat_ctx *ctx, tr_sym sym,
                        st->th_txt);
 }
 
+static void mom_save(const void *state, tr_enc *e)
+{
+    const mom_state *st = state;
+    tr_enc_u64(e, st->nsyms);
+    for (size_t i = 0; i < st->nsyms; i++)
+        tr_ind_roc_save(&st->roc[i], e);
+}
+
+static int mom_load(void *state, tr_dec *d)
+{
+    mom_state *st = state;
+    if (!tr_dec_check(d, tr_dec_u64(d) == st->nsyms))
+        return TR_ERR_DATA;
+    for (size_t i = 0; i < st->nsyms && !tr_dec_error(d); i++)
+        tr_ind_roc_load(&st->roc[i], d);
+    return tr_dec_error(d);
+}
+
 static void mom_plot(const double *params, char *buf, size_t size)
 {
     snprintf(buf, size, "roc:%.0f", params[0]);
@@ -121,6 +139,8 @@ const tr_strategy_def tr_strategy_momentum = {
     .on_fill = NULL,
     .destroy = mom_destroy,
     .plot = mom_plot,
+    .save = mom_save,
+    .load = mom_load,
 };
 
 /* ---- breakout ------------------------------------------------------------ */
@@ -276,6 +296,71 @@ static void brk_on_bar(void *state, tr_strat_ctx *ctx, tr_sym sym,
     mono_add(&s->lo, t, bar->low, 0);
 }
 
+static void mono_save(const fx_mono *m, tr_enc *e)
+{
+    tr_enc_u64(e, m->n);
+    for (size_t k = 0; k < m->n; k++) {
+        tr_enc_u64(e, m->q[k].seq);
+        tr_enc_i64(e, m->q[k].v);
+    }
+    tr_enc_u64(e, m->head);
+    tr_enc_u64(e, m->size);
+}
+
+/* The deque of an instrument that has seen `seen` bars: its items are the
+ * bars seen-n .. seen-1 at most, in increasing order, ending with the last
+ * bar (nothing pushes the newest out), so the next mono_add has room and
+ * mono_prev finds an item. */
+static void mono_load(fx_mono *m, uint64_t seen, tr_dec *d)
+{
+    if (!tr_dec_check(d, tr_dec_u64(d) == m->n &&
+                             tr_dec_left(d) / 16 >= m->n))
+        return;
+    for (size_t k = 0; k < m->n; k++) {
+        m->q[k].seq = tr_dec_u64(d);
+        m->q[k].v = tr_dec_i64(d);
+    }
+    uint64_t head = tr_dec_u64(d), size = tr_dec_u64(d);
+    if (!tr_dec_check(d, head < m->n && size <= m->n &&
+                             (size > 0) == (seen > 0)))
+        return;
+    m->head = (size_t)head;
+    m->size = (size_t)size;
+    uint64_t lo = seen > m->n ? seen - m->n : 0, prev = 0;
+    for (size_t k = 0; k < m->size; k++) {
+        uint64_t q = m->q[(m->head + k) % m->n].seq;
+        if (!tr_dec_check(d, q >= lo && q < seen && (k == 0 || q > prev) &&
+                                 (k + 1 < m->size || q == seen - 1)))
+            return;
+        prev = q;
+    }
+}
+
+static void brk_save(const void *state, tr_enc *e)
+{
+    const brk_state *st = state;
+    tr_enc_u64(e, st->nsyms);
+    for (size_t i = 0; i < st->nsyms; i++) {
+        tr_enc_u64(e, st->sym[i].seen);
+        mono_save(&st->sym[i].hi, e);
+        mono_save(&st->sym[i].lo, e);
+    }
+}
+
+static int brk_load(void *state, tr_dec *d)
+{
+    brk_state *st = state;
+    if (!tr_dec_check(d, tr_dec_u64(d) == st->nsyms))
+        return TR_ERR_DATA;
+    for (size_t i = 0; i < st->nsyms && !tr_dec_error(d); i++) {
+        brk_sym *s = &st->sym[i];
+        s->seen = tr_dec_u64(d);
+        mono_load(&s->hi, s->seen, d);
+        mono_load(&s->lo, s->seen, d);
+    }
+    return tr_dec_error(d);
+}
+
 static void brk_plot(const double *params, char *buf, size_t size)
 {
     /* The channels have no indicator spec (ind/spec.h); nothing to draw. */
@@ -302,4 +387,6 @@ const tr_strategy_def tr_strategy_breakout = {
     .on_fill = NULL,
     .destroy = brk_destroy,
     .plot = brk_plot,
+    .save = brk_save,
+    .load = brk_load,
 };
