@@ -413,6 +413,9 @@ static int load_run(const tr_cfg *cfg, const tr_cfg_node *m, tr_bt_config *c,
     return TR_OK;
 }
 
+/* The rate limiter's own bound (api/auth.h: TR_RATELIMIT_MAX). */
+#define TR_API_RATE_LIMIT_MAX 1000000
+
 /* The key store lives beside the database unless the config says. */
 static char *sibling_path(const char *path, const char *leaf)
 {
@@ -468,7 +471,8 @@ static int load_api(const tr_cfg *cfg, const tr_cfg_node *m, tr_bt_config *c,
     CHECK_RC(tr_cfg_str(cfg, m, "web", NULL, &s, err, n));
     a->web = s ? strdup(s) : NULL;
     int64_t i;
-    CHECK_RC(tr_cfg_int(cfg, m, "rate_limit", 100, 1, 100000000, &i, err, n));
+    CHECK_RC(tr_cfg_int(cfg, m, "rate_limit", 100, 1, TR_API_RATE_LIMIT_MAX, &i,
+                        err, n));
     a->rate_limit = (uint32_t)i;
     CHECK_RC(tr_cfg_int(cfg, m, "max_body_kb", 1024, 1, 65536, &i, err, n));
     a->max_body_kb = (uint32_t)i;

@@ -11,17 +11,27 @@
 
 #include "core/err.h"
 
-/* ---- remembered answers, by reference --------------------------------------- */
+/* ---- remembered answers, by reference ---------------------------------------
+ *
+ * The newest TR_COMMANDS_KEEP answers, oldest first in a ring, found through
+ * a fixed hash index of ring positions (linear probing, deletion by backward
+ * shift): no rehash ever, so no pause as the table fills, and bounded
+ * memory. A reference older than that is forgotten: resent, it is carried
+ * out again. */
 
 typedef struct seen_entry {
     char ref[52]; /* kind letter + ':' + the client's reference */
     tr_cmd_answer ans;
-    int used;
 } seen_entry;
 
+#define NO_SLOT UINT32_MAX
+#define INDEX_SIZE (2 * TR_COMMANDS_KEEP) /* a power of two */
+
 struct tr_commands {
-    seen_entry *v;
-    size_t cap, n; /* open addressing, load <= 1/2 */
+    seen_entry *ring;  /* grows up to TR_COMMANDS_KEEP */
+    size_t ring_cap;
+    size_t head, n;    /* the oldest, and how many */
+    uint32_t *index;   /* INDEX_SIZE ring positions, NO_SLOT when empty */
 };
 
 tr_commands *tr_commands_new(void)
@@ -29,12 +39,12 @@ tr_commands *tr_commands_new(void)
     tr_commands *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->cap = 1024;
-    c->v = calloc(c->cap, sizeof *c->v);
-    if (!c->v) {
+    c->index = malloc(INDEX_SIZE * sizeof *c->index);
+    if (!c->index) {
         free(c);
         return NULL;
     }
+    memset(c->index, 0xff, INDEX_SIZE * sizeof *c->index);
     return c;
 }
 
@@ -42,7 +52,8 @@ void tr_commands_free(tr_commands *c)
 {
     if (!c)
         return;
-    free(c->v);
+    free(c->ring);
+    free(c->index);
     free(c);
 }
 
@@ -67,12 +78,13 @@ static void ref_key(const tr_ev_control *ctl, char key[52])
     key[51] = '\0';
 }
 
-static seen_entry *slot(const tr_commands *c, const char *key)
+/* The index slot holding key, or the empty slot where it would go. */
+static size_t slot_of(const tr_commands *c, const char *key)
 {
-    size_t i = (size_t)hash(key) & (c->cap - 1);
-    while (c->v[i].used && strcmp(c->v[i].ref, key) != 0)
-        i = (i + 1) & (c->cap - 1);
-    return &c->v[i];
+    size_t i = (size_t)hash(key) & (INDEX_SIZE - 1);
+    while (c->index[i] != NO_SLOT && strcmp(c->ring[c->index[i]].ref, key))
+        i = (i + 1) & (INDEX_SIZE - 1);
+    return i;
 }
 
 int tr_commands_seen(const tr_commands *c, const tr_ev_control *ctl,
@@ -82,46 +94,76 @@ int tr_commands_seen(const tr_commands *c, const tr_ev_control *ctl,
     ref_key(ctl, key);
     if (!key[0])
         return 0;
-    const seen_entry *s = slot(c, key);
-    if (!s->used)
+    size_t i = slot_of(c, key);
+    if (c->index[i] == NO_SLOT)
         return 0;
-    *out = s->ans;
+    *out = c->ring[c->index[i]].ans;
     out->duplicate = 1;
     return 1;
 }
 
+/* Remove index slot i, shifting later members of its probe run back. */
+static void index_delete(tr_commands *c, size_t i)
+{
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & (INDEX_SIZE - 1);
+        if (c->index[j] == NO_SLOT)
+            break;
+        size_t home = (size_t)hash(c->ring[c->index[j]].ref) & (INDEX_SIZE - 1);
+        /* j's entry may move to i unless its home lies cyclically in (i, j] */
+        int stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            c->index[i] = c->index[j];
+            i = j;
+        }
+    }
+    c->index[i] = NO_SLOT;
+}
+
 static int remember(tr_commands *c, const char *key, const tr_cmd_answer *a)
 {
-    if ((c->n + 1) * 2 > c->cap) {
-        size_t cap = c->cap * 2;
-        seen_entry *old = c->v, *nv = calloc(cap, sizeof *nv);
-        if (!nv)
+    size_t i = slot_of(c, key);
+    if (c->index[i] != NO_SLOT) { /* known: the newest answer stands */
+        c->ring[c->index[i]].ans = *a;
+        return TR_OK;
+    }
+    if (c->n == TR_COMMANDS_KEEP) { /* forget the oldest */
+        size_t old = slot_of(c, c->ring[c->head].ref);
+        index_delete(c, old);
+        c->head = (c->head + 1) % TR_COMMANDS_KEEP;
+        c->n--;
+        i = slot_of(c, key); /* the deletion may have moved the gap */
+    } else if (c->n == c->ring_cap) { /* grow; the ring is not wrapped yet */
+        size_t cap = c->ring_cap ? c->ring_cap * 2 : 256;
+        if (cap > TR_COMMANDS_KEEP)
+            cap = TR_COMMANDS_KEEP;
+        seen_entry *r = realloc(c->ring, cap * sizeof *r);
+        if (!r)
             return TR_ERR_NOMEM;
-        size_t ocap = c->cap;
-        c->v = nv;
-        c->cap = cap;
-        for (size_t i = 0; i < ocap; i++)
-            if (old[i].used)
-                *slot(c, old[i].ref) = old[i];
-        free(old);
+        c->ring = r;
+        c->ring_cap = cap;
     }
-    seen_entry *s = slot(c, key);
-    if (!s->used) {
-        s->used = 1;
-        memcpy(s->ref, key, sizeof s->ref);
-        c->n++;
-    }
-    s->ans = *a;
+    size_t pos = (c->head + c->n) % TR_COMMANDS_KEEP;
+    memset(&c->ring[pos], 0, sizeof c->ring[pos]);
+    memcpy(c->ring[pos].ref, key, sizeof c->ring[pos].ref);
+    c->ring[pos].ans = *a;
+    c->ring[pos].ans.duplicate = 0;
+    c->index[i] = (uint32_t)pos;
+    c->n++;
     return TR_OK;
+}
+
+size_t tr_commands_count(const tr_commands *c)
+{
+    return c->n;
 }
 
 void tr_commands_save(const tr_commands *c, tr_enc *out)
 {
     tr_enc_u64(out, c->n);
-    for (size_t i = 0; i < c->cap; i++) { /* slot order: deterministic */
-        const seen_entry *s = &c->v[i];
-        if (!s->used)
-            continue;
+    for (size_t k = 0; k < c->n; k++) { /* oldest first */
+        const seen_entry *s = &c->ring[(c->head + k) % TR_COMMANDS_KEEP];
         tr_enc_str(out, s->ref, sizeof s->ref);
         tr_enc_u8(out, (uint8_t)s->ans.status);
         tr_enc_u8(out, (uint8_t)s->ans.a.executed);
@@ -134,17 +176,14 @@ void tr_commands_save(const tr_commands *c, tr_enc *out)
 
 int tr_commands_load(tr_commands *c, tr_dec *in)
 {
-    size_t n = tr_dec_count(in, SIZE_MAX / 4 / sizeof(seen_entry), 25);
+    size_t n = tr_dec_count(in, TR_COMMANDS_KEEP, 25);
     if (tr_dec_error(in))
         return TR_ERR_DATA;
-    size_t cap = 1024;
-    while (cap < 2 * (n + 1))
-        cap *= 2;
-    seen_entry *v = calloc(cap, sizeof *v);
-    if (!v)
+    tr_commands *fresh = tr_commands_new();
+    if (!fresh)
         return TR_ERR_NOMEM;
-    tr_commands fresh = {v, cap, 0};
-    for (size_t i = 0; i < n && !tr_dec_error(in); i++) {
+    int rc = TR_OK;
+    for (size_t i = 0; i < n && rc == TR_OK; i++) {
         char key[52];
         tr_cmd_answer a;
         memset(&a, 0, sizeof a);
@@ -159,22 +198,21 @@ int tr_commands_load(tr_commands *c, tr_dec *in)
                                   a.a.executed <= 1 &&
                                   a.a.reason < TR_RISK_REASON_COUNT &&
                                   (key[0] == 's' || key[0] == 'o') &&
-                                  key[1] == ':'))
-            break;
-        seen_entry *e = slot(&fresh, key);
-        if (!tr_dec_check(in, !e->used))
-            break;
-        e->used = 1;
-        memcpy(e->ref, key, sizeof e->ref);
-        e->ans = a;
-        fresh.n++;
+                                  key[1] == ':') ||
+            !tr_dec_check(in, fresh->index[slot_of(fresh, key)] == NO_SLOT))
+            rc = TR_ERR_DATA;
+        else
+            rc = remember(fresh, key, &a);
     }
-    if (tr_dec_error(in)) {
-        free(v);
-        return TR_ERR_DATA;
+    if (rc != TR_OK) {
+        tr_commands_free(fresh);
+        return rc;
     }
-    free(c->v);
-    *c = fresh;
+    /* Take fresh's content; c keeps its own address (the engine's). */
+    free(c->ring);
+    free(c->index);
+    *c = *fresh;
+    free(fresh);
     return TR_OK;
 }
 

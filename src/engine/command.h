@@ -40,8 +40,13 @@ typedef struct tr_cmd_answer {
 
 typedef struct tr_commands tr_commands;
 
+/* Answers remembered: the newest this many references (a resend older than
+ * that is carried out again). */
+#define TR_COMMANDS_KEEP 16384
+
 tr_commands *tr_commands_new(void); /* NULL when out of memory */
 void tr_commands_free(tr_commands *c);
+size_t tr_commands_count(const tr_commands *c); /* remembered now */
 
 /* The answer already given to ctl's reference: 1 (and *out) when ctl has a
  * reference that was seen before, else 0. */

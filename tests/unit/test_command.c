@@ -364,6 +364,51 @@ static void test_commands_many_refs(void)
     tr_ev_control c = ctl_of(TR_CTL_SIGNAL);
     snprintf(c.ref, sizeof c.ref, "ref-5000");
     CHECK_EQ_I64(tr_commands_seen(cmds, &c, &a), 0);
+
+    /* Past the bound: the oldest are forgotten, in order, and every one
+     * kept is still found (the index survives its deletions). */
+    const int total = TR_COMMANDS_KEEP + 7000;
+    for (int i = 5000; i < total; i++) {
+        tr_ev_control k = ctl_of(i % 3 ? TR_CTL_SIGNAL : TR_CTL_ORDER);
+        k.sym = 0;
+        k.side = 1;
+        snprintf(k.ref, sizeof k.ref, "ref-%d", i);
+        CHECK_EQ_I64(tr_commands_run(cmds, e, &k, &a), TR_OK);
+    }
+    CHECK_EQ_I64(tr_commands_count(cmds), TR_COMMANDS_KEEP);
+    int first_kept = total - TR_COMMANDS_KEEP, wrong = 0;
+    for (int i = 0; i < total; i++) {
+        tr_ev_control k = ctl_of(i < 5000 || i % 3 ? TR_CTL_SIGNAL
+                                                   : TR_CTL_ORDER);
+        snprintf(k.ref, sizeof k.ref, "ref-%d", i);
+        wrong += tr_commands_seen(cmds, &k, &a) != (i >= first_kept);
+    }
+    CHECK_EQ_I64(wrong, 0);
+    /* Through a snapshot: the same references, the same order of
+     * forgetting. */
+    tr_enc x;
+    tr_enc_init(&x);
+    tr_commands_save(cmds, &x);
+    tr_commands *back = tr_commands_new();
+    tr_dec d;
+    tr_dec_init(&d, x.p, x.len);
+    CHECK_EQ_I64(tr_commands_load(back, &d), TR_OK);
+    CHECK_EQ_I64(tr_commands_count(back), TR_COMMANDS_KEEP);
+    tr_ev_control k = ctl_of(TR_CTL_SIGNAL);
+    snprintf(k.ref, sizeof k.ref, "one-more");
+    CHECK_EQ_I64(tr_commands_run(back, e, &k, &a), TR_OK);
+    tr_ev_control oldest = ctl_of(first_kept % 3 ? TR_CTL_SIGNAL
+                                                 : TR_CTL_ORDER);
+    snprintf(oldest.ref, sizeof oldest.ref, "ref-%d", first_kept);
+    CHECK_EQ_I64(tr_commands_seen(back, &oldest, &a), 0);
+    CHECK_EQ_I64(tr_commands_seen(back, &k, &a), 1);
+    /* A damaged count or entry is refused. */
+    x.p[3] ^= 0x40;
+    tr_dec_init(&d, x.p, x.len);
+    CHECK(tr_commands_load(back, &d) != TR_OK);
+    CHECK_EQ_I64(tr_commands_count(back), TR_COMMANDS_KEEP);
+    tr_enc_free(&x);
+    tr_commands_free(back);
     tr_commands_free(cmds);
     tr_engine_free(e);
 }
