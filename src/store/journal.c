@@ -521,6 +521,17 @@ int tr_journal_sync(tr_journal *j)
 
 int tr_journal_commit(tr_journal *j, uint64_t now_ms)
 {
+    int rc = tr_journal_write(j);
+    return rc == TR_OK ? tr_journal_sync_due(j, now_ms) : rc;
+}
+
+tr_fsync_policy tr_journal_policy(const tr_journal *j)
+{
+    return j->opts.fsync;
+}
+
+int tr_journal_write(tr_journal *j)
+{
     if (j->failed)
         return TR_ERR_IO;
     size_t start = 0;
@@ -548,6 +559,13 @@ int tr_journal_commit(tr_journal *j, uint64_t now_ms)
     j->len = 0;
     j->nrolls = 0;
     j->written_seq = j->last_seq;
+    return TR_OK;
+}
+
+int tr_journal_sync_due(tr_journal *j, uint64_t now_ms)
+{
+    if (j->failed)
+        return TR_ERR_IO;
     int sync = j->opts.fsync == TR_FSYNC_ALWAYS ||
                (j->opts.fsync == TR_FSYNC_INTERVAL &&
                 now_ms - j->last_sync_ms >= j->opts.interval_ms);

@@ -89,6 +89,15 @@ int tr_journal_append(tr_journal *j, uint16_t type, tr_time time,
  * records of this commit must be treated as not acknowledged. */
 int tr_journal_commit(tr_journal *j, uint64_t now_ms);
 
+/* tr_journal_commit in two halves, for a writer that tells others as soon
+ * as records are written (before the fsync that may follow): write, then
+ * fsync if the policy wants one now. Same errors. */
+int tr_journal_write(tr_journal *j);
+int tr_journal_sync_due(tr_journal *j, uint64_t now_ms);
+
+/* The policy the journal was opened with. */
+tr_fsync_policy tr_journal_policy(const tr_journal *j);
+
 /* Force an fsync of what has been written (INTERVAL policy's timer). */
 int tr_journal_sync(tr_journal *j);
 

@@ -43,10 +43,17 @@ struct tr_jwriter {
     int mark_known;
 };
 
+/* Progress for whoever waits to acknowledge: records written to the file
+ * (safe from a crash of the process), or with the ALWAYS policy records
+ * made durable (safe from a power cut too). */
 static void report(tr_jwriter *w)
 {
     if (w->progress)
-        w->progress(w->progress_ctx, w->written_seq, w->failed);
+        w->progress(w->progress_ctx,
+                    tr_journal_policy(w->j) == TR_FSYNC_ALWAYS
+                        ? w->durable_seq
+                        : w->written_seq,
+                    w->failed);
 }
 
 static uint64_t now_ms(void)
@@ -135,7 +142,18 @@ static void *writer_main(void *arg)
             o += sizeof h + h.len;
         }
         if (rc == TR_OK)
-            rc = tr_journal_commit(w->j, now_ms());
+            rc = tr_journal_write(w->j);
+        if (rc == TR_OK && tr_journal_policy(w->j) != TR_FSYNC_ALWAYS) {
+            /* Written: waiters go on now; an fsync that is due follows
+             * without holding them up. */
+            pthread_mutex_lock(&w->mu);
+            w->written_seq = upto;
+            report(w);
+            pthread_cond_broadcast(&w->done);
+            pthread_mutex_unlock(&w->mu);
+        }
+        if (rc == TR_OK)
+            rc = tr_journal_sync_due(w->j, now_ms());
 
         pthread_mutex_lock(&w->mu);
         if (rc != TR_OK) {
