@@ -843,6 +843,13 @@ static void on_journal_report(void *ctx, const char *message)
     tr_log(TR_LOG_WARN, "journal", "%s", message);
 }
 
+/* *stop is set by a signal handler, or by another thread (tests, an
+ * embedding program): read it atomically. */
+static int stopping(volatile sig_atomic_t *stop)
+{
+    return stop && __atomic_load_n(stop, __ATOMIC_ACQUIRE);
+}
+
 /* Carry out the commands waiting in the queue: each is journaled (an
  * input), run, its outputs journaled, and the group handed to the writer;
  * the caller's answer waits for the write. A repeated client reference gets
@@ -900,7 +907,7 @@ static int pace(live *L, uint64_t target_ms, volatile sig_atomic_t *stop)
         if (rc != TR_OK)
             return rc;
         uint64_t now = now_ms();
-        if (now >= target_ms || (stop && *stop))
+        if (now >= target_ms || stopping(stop))
             return TR_OK;
         uint64_t d = target_ms - now;
         if (d > 100)
@@ -1074,7 +1081,7 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     uint64_t wall0 = now_ms(), last_report = wall0;
     size_t k;
     int first = 1;
-    while (!(stop && *stop) && (k = tr_merge_next(&m, &t, R.syms, R.bars))) {
+    while (!stopping(stop) && (k = tr_merge_next(&m, &t, R.syms, R.bars))) {
         if (cfg->run.speed > 0) {
             if (first)
                 t0 = t;
@@ -1082,7 +1089,7 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
             rc = pace(&L, wall0 + (uint64_t)bar_ms, stop);
             if (rc != TR_OK)
                 goto io_fail;
-            if (stop && *stop)
+            if (stopping(stop))
                 break;
         } else if (io && io->q && tr_cmdq_pending(io->q)) {
             rc = serve_commands(&L);
@@ -1161,14 +1168,14 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
                    tr_jwriter_written_seq(L.w));
         }
     }
-    st->finished = !(stop && *stop);
+    st->finished = !stopping(stop);
     if (st->finished && io && io->serve) {
         /* The feed is over; the API stays: commands until stopped. */
         tr_log(TR_LOG_INFO, "run", "the feed has ended; serving until "
                "stopped (Ctrl-C)");
         if (L.view)
             tr_view_set_ready(L.view, 1, 1);
-        while (!(stop && *stop)) {
+        while (!stopping(stop)) {
             rc = pace(&L, now_ms() + 100, stop);
             if (rc != TR_OK)
                 goto io_fail;

@@ -573,7 +573,7 @@ static void start_live(live_thread *lt, tr_bt_config *cfg, pthread_t *th)
 
 static void stop_live(live_thread *lt, pthread_t th)
 {
-    lt->stop = 1;
+    __atomic_store_n(&lt->stop, 1, __ATOMIC_RELEASE);
     pthread_join(th, NULL);
     tr_view_free(lt->io.view);
     tr_cmdq_free(lt->io.q);
