@@ -52,6 +52,7 @@ typedef struct live {
     size_t arena_len, arena_cap;
     int nomem;
     uint64_t appended; /* seq of the last record appended */
+    uint64_t commands_run; /* controls carried out (replayed or new) */
 } live;
 
 static int64_t mono_ns(void) /* metrics only */
@@ -403,6 +404,7 @@ static int recover(live *L, replay *R, uint64_t from_seq, uint64_t segment,
             }
             R->have_step = 1;
             R->matched = 0;
+            L->commands_run++;
             continue;
         }
         if (rec.type == TR_EV_BAR) {
@@ -859,21 +861,23 @@ static int serve_commands(live *L)
     if (!L->io || !L->io->q)
         return TR_OK;
     tr_cmd *batch[64];
+    uint64_t seqs[64];
     size_t k;
     int rc = TR_OK;
     while (rc == TR_OK &&
            (k = tr_cmdq_take(L->io->q, batch, sizeof batch / sizeof *batch))) {
+        /* The batch is journaled as one group, the view published once,
+         * then every caller answered: under load, one writer wake-up and
+         * one publish serve many commands. */
         for (size_t i = 0; i < k; i++) {
             tr_cmd *c = batch[i];
+            seqs[i] = 0;
             if (rc != TR_OK) { /* the journal failed: refuse the rest */
                 c->ans.status = TR_CMD_UNAVAILABLE;
-                tr_cmdq_complete(L->io->q, c, 0);
                 continue;
             }
-            if (tr_commands_seen(tr_engine_commands(L->e), &c->ctl, &c->ans)) {
-                tr_cmdq_complete(L->io->q, c, 0);
+            if (tr_commands_seen(tr_engine_commands(L->e), &c->ctl, &c->ans))
                 continue;
-            }
             uint8_t buf[1024];
             tr_ev_buf b = {buf, 0, sizeof buf, 0};
             size_t len = tr_ev_encode_control(&b, &c->ctl);
@@ -882,17 +886,28 @@ static int serve_commands(live *L)
             rc = len ? jappend(L, TR_EV_CONTROL, L->now, buf, (uint32_t)len)
                      : TR_ERR_INVALID;
             if (rc == TR_OK)
-                rc = tr_commands_run(tr_engine_commands(L->e), L->e, &c->ctl, &c->ans);
+                rc = tr_commands_run(tr_engine_commands(L->e), L->e, &c->ctl,
+                                     &c->ans);
             if (rc == TR_OK)
                 rc = L->nomem ? TR_ERR_NOMEM : append_outs(L, 0);
-            tr_jwriter_flush(L->w);
-            if (rc == TR_OK && tr_jwriter_failed(L->w))
-                rc = TR_ERR_IO;
-            if (L->view)
-                tr_view_publish(L->view, L->e, L->appended);
             if (rc != TR_OK)
                 c->ans.status = TR_CMD_UNAVAILABLE;
-            tr_cmdq_complete(L->io->q, c, rc == TR_OK ? L->appended : 0);
+            seqs[i] = L->appended;
+            L->commands_run++;
+        }
+        tr_jwriter_flush(L->w);
+        if (rc == TR_OK && tr_jwriter_failed(L->w))
+            rc = TR_ERR_IO;
+        if (L->view)
+            tr_view_publish(L->view, L->e, L->appended);
+        for (size_t i = 0; i < k; i++) {
+            if (rc != TR_OK && batch[i]->ans.status != TR_CMD_UNAVAILABLE &&
+                seqs[i]) /* carried out, but the journal failed after it */
+                batch[i]->ans.status = TR_CMD_UNAVAILABLE;
+            tr_cmdq_complete(L->io->q, batch[i],
+                             batch[i]->ans.status == TR_CMD_UNAVAILABLE
+                                 ? 0
+                                 : seqs[i]);
         }
     }
     return rc;
@@ -1201,10 +1216,12 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
      * the engine thread writes it itself. Not when nothing but session and
      * stop records followed the loaded snapshot: the state is the same. */
     st->snapshots_written = sw.written;
+    if (L.appended > covered) /* controls carried out after the last step */
+        covered = L.appended;
     if (can_snapshot && covered > sw.written_seq &&
         covered > st->snapshot_seq &&
         (st->new_steps || st->replayed_steps || st->repaired_records ||
-         !st->snapshot_seq)) {
+         L.commands_run || !st->snapshot_seq)) {
         uint64_t w0 = now_ns(), seg, off;
         char serr[4600] = "";
         int src = snapshot_save(&sw, L.e, 0, st);
