@@ -330,6 +330,8 @@ static void dispatch(tr_api *a, const tr_api_request *req, tr_api_response *r,
     tr_role need = is(m, "GET") ? TR_ROLE_VIEWER : TR_ROLE_TRADER;
     if ((!strcmp(s0, "strategies") || !strcmp(s0, "risk")) && !is(m, "GET"))
         need = TR_ROLE_ADMIN;
+    if (!strcmp(s0, "keys")) /* even listing them */
+        need = TR_ROLE_ADMIN;
     /* Route first (a 404 or 405 needs no key), then authorize. */
     typedef void (*handler)(tr_api *, const tr_api_request *,
                             const tr_key_info *, const char (*)[96],
@@ -387,6 +389,15 @@ static void dispatch(tr_api *a, const tr_api_request *req, tr_api_response *r,
         *route = !strcmp(seg[1], "halt") ? "/api/v1/risk/halt"
                                          : "/api/v1/risk/resume",
         allow = "POST", h = is(m, "POST") ? tr__api_halt : NULL;
+    else if (n == 1 && !strcmp(s0, "keys"))
+        *route = "/api/v1/keys",
+        allow = "GET, POST",
+        h = is(m, "GET")    ? tr__api_keys
+            : is(m, "POST") ? tr__api_key_post
+                            : NULL;
+    else if (n == 2 && !strcmp(s0, "keys"))
+        *route = "/api/v1/keys/{id}",
+        allow = "DELETE", h = is(m, "DELETE") ? tr__api_key_delete : NULL;
     else if (n == 1 && !strcmp(s0, "backtests"))
         *route = "/api/v1/backtests",
         allow = "GET, POST",

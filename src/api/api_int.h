@@ -56,6 +56,9 @@ tr__api_handler tr__api_account, tr__api_portfolio, tr__api_positions,
     tr__api_position, tr__api_orders, tr__api_order, tr__api_trades,
     tr__api_strategies, tr__api_strategy, tr__api_risk, tr__api_bars;
 
+/* API keys, for admins (api_keys.c). */
+tr__api_handler tr__api_keys, tr__api_key_post, tr__api_key_delete;
+
 /* Backtests in worker processes (api_backtests.c). */
 tr__api_handler tr__api_backtest_post, tr__api_backtests, tr__api_backtest,
     tr__api_backtest_report;
