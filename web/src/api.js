@@ -63,7 +63,8 @@ async function errorFrom(res) {
 export async function call(method, path, body, opts = {}) {
   const { auth = true, text = false, base = BASE } = opts;
   const headers = {};
-  if (auth && session) headers.Authorization = `Bearer ${session.token}`;
+  if (auth && !session) throw new ApiError(401, 'unauthorized', 'signed out', null);
+  if (auth) headers.Authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res;
   try {

@@ -28,6 +28,10 @@ let current = null;
 
 function showLogin(message) {
   stopLive();
+  // Pages go with the session: their timers and subscriptions stop here.
+  for (const p of built.values()) { p.dispose(); p.node.remove(); }
+  built.clear();
+  current = null;
   $('app').hidden = true;
   $('login').hidden = false;
   const err = $('login-error');
@@ -75,10 +79,7 @@ function start() {
   $('app').hidden = false;
   document.body.dataset.role = s.role;
   $('who').textContent = `${s.name || s.key_id} · ${s.role}`;
-  // A new session builds its pages anew: controls depend on the role.
-  for (const p of built.values()) { p.dispose(); p.node.remove(); }
-  built.clear();
-  current = null;
+  // Each session builds its pages anew: controls depend on the role.
   route();
   loadAll();
   stream = new Stream({

@@ -12,7 +12,7 @@ function nf(min, max, extra = {}) {
   if (!f) {
     f = new Intl.NumberFormat('en-US', {
       minimumFractionDigits: min, maximumFractionDigits: max,
-      roundingMode: 'halfEven', ...extra,
+      roundingMode: 'halfEven', signDisplay: 'negative', ...extra, // no '-0.00'
     });
     cache.set(k, f);
   }

@@ -21,8 +21,8 @@ export const state = {
   backtests: [],
   signals: [],         // live only (no REST history of signals)
   logs: [],            // live only
-  freshAlerts: new Set(), // alert keys that arrived while we watch
-  freshFills: new Set(),
+  freshAlerts: new Map(), // alert key -> when it arrived (ms), while we watch
+  freshFills: new Map(),  // fill key -> when it arrived
   lastError: null,     // {what, err} of the last failed refresh
   loaded: false,
 };
@@ -206,7 +206,7 @@ export function applyEvent(msg) {
       const k = fillKey(t);
       if (!state.trades.some((x) => fillKey(x) === k)) {
         state.trades.unshift(t);
-        state.freshFills.add(k);
+        state.freshFills.set(k, Date.now());
         if (state.trades.length > 500) state.trades.length = 500;
       }
       emit('trades');
@@ -225,7 +225,7 @@ export function applyEvent(msg) {
     }
     case 'risk_alert': {
       const a = { time: msg.time, kind: d.kind, message: d.message };
-      state.freshAlerts.add(alertKey(a));
+      state.freshAlerts.set(alertKey(a), Date.now());
       if (state.risk) {
         if (!state.risk.alerts.some((x) => alertKey(x) === alertKey(a))) state.risk.alerts.unshift(a);
       }
@@ -264,6 +264,10 @@ function upsertOrder(list, d) {
     list.sort((a, b) => b.id - a.id);
   }
 }
+
+// Highlighted for a while after they arrive: fills 5 s, risk alerts 5 min.
+export const isFreshFill = (t) => Date.now() - (state.freshFills.get(fillKey(t)) || 0) < 5000;
+export const isFreshAlert = (a) => Date.now() - (state.freshAlerts.get(alertKey(a)) || 0) < 300000;
 
 export const fillKey = (t) => `${t.order_id}|${t.time}|${t.qty}|${t.price}`;
 export const alertKey = (a) => `${a.time}|${a.kind}|${a.message}`;

@@ -45,7 +45,7 @@ export default {
       const note = el('span.note', { role: 'status' });
       const start = el('button.btn.primary#bt-start', { type: 'submit' }, 'Start backtest');
       const reset = el('button.btn', { type: 'button', on: { click: () => { ta.value = template(); } } }, 'Use this run\'s settings');
-      form = el('form.bt-form', { novalidate: true, 'aria-label': 'Start a backtest' },
+      form = el('form.bt-form', { novalidate: true, 'aria-label': 'Start a backtest', 'data-ctl': 'backtest' },
         el('label', { for: 'bt-config' }, 'Config (YAML)'),
         el('p.muted.small#bt-config-help', 'Checked by the server before it is queued; an error names the line.'),
         ta, el('div.buttons', start, reset, note), err);

@@ -1,7 +1,7 @@
 // pages/orders.js: open orders with cancel (one, or all behind a
 // confirmation), an order ticket, the order history with statuses and the
 // recent fills.
-import { state, fillKey, refresh } from '../store.js';
+import { state, fillKey, isFreshFill, refresh } from '../store.js';
 import { call, can } from '../api.js';
 import { el, section, KeyedTable, confirmAction, act, errLine, badge, showErr } from '../ui.js';
 import * as fmt from '../fmt.js';
@@ -57,7 +57,7 @@ function ticket() {
   type.addEventListener('change', sync);
   sync();
   const submit = el('button.btn.primary', { type: 'submit' }, 'Place order');
-  const form = el('form.ticket#order-ticket', { 'aria-label': 'New order', novalidate: true },
+  const form = el('form.ticket#order-ticket', { 'aria-label': 'New order', novalidate: true, 'data-ctl': 'order' },
     field('Symbol', sym), field('Side', side), field('Type', type), field('Quantity', q),
     limF, stpF, field('Time in force', tif),
     el('div.field.submit', submit), err, ok);
@@ -107,7 +107,7 @@ export default {
       actions: can.trade() ? (o0, cur) => {
         const err = errLine();
         const b = el('button.btn.small', {
-          type: 'button', 'aria-label': `Cancel order ${o0.id}`,
+          type: 'button', 'aria-label': `Cancel order ${o0.id}`, 'data-ctl': 'cancel',
           on: { click: () => act(b, err, async () => {
             await call('DELETE', `/orders/${cur().id}`);
             refresh('orders');
@@ -122,7 +122,7 @@ export default {
     });
     const fills = new KeyedTable({
       id: 'fills', caption: 'Recent fills', empty: 'No fills yet.', key: fillKey,
-      rowClass: (t) => (state.freshFills.has(fillKey(t)) ? 'fresh' : ''),
+      rowClass: (t) => (isFreshFill(t) ? 'fresh' : ''),
       cols: [
         { head: 'Time', cell: (t) => fmt.time(t.time) },
         { head: 'Order', cls: 'num', cell: (t) => `#${t.order_id}` },
@@ -146,7 +146,7 @@ export default {
       const err = errLine();
       const note = el('span.note', { role: 'status' });
       cancelAll = el('button.btn.small.danger#cancel-all', {
-        type: 'button',
+        type: 'button', 'data-ctl': 'cancel-all',
         on: { click: async () => {
           const n = state.openOrders.length;
           const ok = await confirmAction({

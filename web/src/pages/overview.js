@@ -1,7 +1,7 @@
 // pages/overview.js: the state of money and risk at a glance: equity, cash,
 // P&L, exposure, positions against their limit, halted or trading, the
 // equity curve with its drawdown, and the latest fills.
-import { state, fillKey } from '../store.js';
+import { state, fillKey, isFreshFill } from '../store.js';
 import { el, section, setText, KeyedTable, badge } from '../ui.js';
 import * as fmt from '../fmt.js';
 import { makeChart, AreaSeries, colors } from '../charts.js';
@@ -28,7 +28,7 @@ export default {
     const chartBox = el('div.chart.tall', { role: 'img', 'aria-label': 'Equity curve and drawdown' });
     const fills = new KeyedTable({
       caption: 'Latest fills', empty: 'No fills yet.', key: fillKey,
-      rowClass: (t) => (state.freshFills.has(fillKey(t)) ? 'fresh' : ''),
+      rowClass: (t) => (isFreshFill(t) ? 'fresh' : ''),
       cols: [
         { head: 'Time', cell: (t) => fmt.time(t.time) },
         { head: 'Order', cls: 'num', cell: (t) => `#${t.order_id}` },
@@ -39,11 +39,6 @@ export default {
         { head: 'Price', cls: 'num', cell: (t) => fmt.price(t.price) },
       ],
     });
-    const node = el('div',
-      el('h1.sr-only', 'Overview'),
-      el('div.cards#overview-cards', Object.values(cards).map((c) => c.node)),
-      section('Equity and drawdown', chartBox),
-      section('Latest fills', fills.node));
 
     let chart = null, eq = null, dd = null, peak = 0, lastT = 0;
     function ensureChart() {
@@ -76,15 +71,23 @@ export default {
       eq.setData(e);
       dd.setData(d);
       lastT = curve.length ? curve[curve.length - 1][0] : 0;
-      if (!drawn && e.length) { chart.timeScale().fitContent(); drawn = true; }
+      if (autoFit && e.length) chart.timeScale().fitContent();
     }
-    let drawn = false;
+    // The whole curve stays in view until the user zooms or scrolls it;
+    // the Whole curve button brings that back.
+    let autoFit = true;
+    const fitBtn = el('button.btn.small#equity-fit', { type: 'button', hidden: true, on: { click: () => {
+      autoFit = true; fitBtn.hidden = true; chart?.timeScale().fitContent();
+    } } }, 'Whole curve');
+    const userMoved = () => { if (autoFit) { autoFit = false; fitBtn.hidden = false; } };
+    for (const ev of ['wheel', 'mousedown', 'touchstart']) chartBox.addEventListener(ev, userMoved, { passive: true });
     function addPoint({ time, equity }) {
       if (!eq || time === null || time < lastT) return;
       peak = Math.max(peak, equity);
       eq.update({ time, value: equity });
       dd.update({ time, value: peak > 0 ? ((equity - peak) / peak) * 100 : 0 });
       lastT = time;
+      if (autoFit) chart.timeScale().fitContent();
     }
 
     function figures() {
@@ -112,6 +115,12 @@ export default {
       setText(c.dd.v, fmt.pct(-p.drawdown_pct, 2), p.drawdown_pct > 0 ? 'neg' : '');
       setText(c.dd.sub, `peak ${fmt.money(p.peak_equity)}`);
     }
+
+    const node = el('div',
+      el('h1.sr-only', 'Overview'),
+      el('div.cards#overview-cards', Object.values(cards).map((c) => c.node)),
+      section('Equity and drawdown', el('div.tools', fitBtn), chartBox),
+      section('Latest fills', fills.node));
 
     ctx.on('portfolio', figures);
     ctx.on('account', figures);

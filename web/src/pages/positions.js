@@ -29,7 +29,7 @@ export default {
       actions: can.trade() ? (p0, cur) => {
         const err = errLine();
         const b = el('button.btn.small.danger', {
-          type: 'button', 'aria-label': `Close ${p0.symbol}`,
+          type: 'button', 'aria-label': `Close ${p0.symbol}`, 'data-ctl': 'close',
           on: { click: async () => {
             const p = cur();
             const side = p.qty > 0 ? 'sell' : 'buy';

@@ -1,7 +1,7 @@
 // pages/risk.js: every limit with its use, the kill switch (admin, behind a
 // confirmation) and the latest risk alerts, those that arrived while the
 // page was open highlighted.
-import { state, alertKey, refresh } from '../store.js';
+import { state, alertKey, isFreshAlert, refresh } from '../store.js';
 import { call, can } from '../api.js';
 import { el, section, KeyedTable, confirmAction, act, errLine, meter, badge, clear } from '../ui.js';
 import * as fmt from '../fmt.js';
@@ -36,7 +36,7 @@ export default {
     let killBtn = null;
     if (can.admin()) {
       killBtn = el('button.btn#kill-switch', {
-        type: 'button',
+        type: 'button', 'data-ctl': 'kill-switch',
         on: { click: async () => {
           const on = state.risk?.kill_switch;
           const ok = await confirmAction(on ? {
@@ -54,7 +54,7 @@ export default {
     }
     const alerts = new KeyedTable({
       id: 'risk-alerts', caption: 'Risk alerts', key: alertKey, empty: 'No risk alerts.',
-      rowClass: (a) => `alert-${ALERT_KIND[a.kind] || 'warn'}${state.freshAlerts.has(alertKey(a)) ? ' fresh' : ''}`,
+      rowClass: (a) => `alert-${ALERT_KIND[a.kind] || 'warn'}${isFreshAlert(a) ? ' fresh' : ''}`,
       cols: [
         { head: 'Time', cell: (a) => fmt.time(a.time) },
         { head: 'Kind', cell: (a) => badge(fmt.label(a.kind), ALERT_KIND[a.kind] || 'warn') },

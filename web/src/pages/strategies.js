@@ -44,7 +44,7 @@ function strategyCard(s0) {
   if (admin) {
     toggleErr = errLine();
     toggle = el('button.btn.small', {
-      type: 'button', id: `strat-toggle-${slug}`, 'aria-pressed': 'false',
+      type: 'button', id: `strat-toggle-${slug}`, 'aria-pressed': 'false', 'data-ctl': 'strategy-toggle',
       on: { click: async () => {
         const cur = state.strategies.find((s) => s.name === name);
         const want = !cur?.enabled;
@@ -72,7 +72,7 @@ function strategyCard(s0) {
     }
     const save = el('button.btn.primary.small', { type: 'submit' }, 'Save parameters');
     const reset = el('button.btn.small', { type: 'button', on: { click: () => buildParams(state.strategies.find((x) => x.name === name) || s) } }, 'Reset');
-    form = el('form.params-form', { id: `strat-form-${slug}`, novalidate: true, 'aria-label': `Parameters of ${name}` },
+    form = el('form.params-form', { id: `strat-form-${slug}`, novalidate: true, 'data-ctl': 'strategy-params', 'aria-label': `Parameters of ${name}` },
       s.param_specs.map((p) => {
         const id = `sp-${slug}-${p.name}`;
         const input = paramInput(p, s.params[p.name], id);
