@@ -191,7 +191,12 @@ export default {
       drawMarkers();
       drawPriceLines();
       legendFor(agg[agg.length - 1]);
-      if (fit) chart.timeScale().fitContent();
+      if (fit) {
+        // The latest candles, not all of them: a year of days stays readable.
+        const n = box.clientWidth < 600 ? 60 : 150;
+        if (agg.length > n) chart.timeScale().setVisibleLogicalRange({ from: agg.length - n, to: agg.length + 2 });
+        else chart.timeScale().fitContent();
+      }
       info.textContent = `${raw.length} bars of ${sym}` + (tf.sec === base ? '' : `, as ${agg.length} candles of ${tf.label}`) + '.';
     }
 
@@ -236,7 +241,7 @@ export default {
         if (t === null || t < first) continue;
         const buy = f.side === 'buy';
         m.push({ time: bucketOf(t, tf), position: buy ? 'belowBar' : 'aboveBar', shape: buy ? 'arrowUp' : 'arrowDown',
-          color: buy ? colors.up : colors.down, text: `${buy ? 'B' : 'S'} ${fmt.qty(f.qty)} @ ${fmt.price(f.price)}` });
+          color: buy ? colors.up : colors.down, text: `${buy ? 'B' : 'S'} ${fmt.qty(f.qty)}` });
       }
       for (const s of state.signals) {
         const act = String(s.action).toUpperCase();

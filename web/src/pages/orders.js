@@ -18,7 +18,7 @@ function priceOf(o) {
 
 const orderCols = (withStatus) => [
   { head: 'Id', cls: 'num', cell: (o) => `#${o.id}` },
-  { head: 'Time', cls: 'opt', cell: (o) => fmt.time(o.updated_at || o.created_at) },
+  { head: 'Time', cls: 'opt time', cell: (o) => fmt.time(o.updated_at || o.created_at) },
   { head: 'Symbol', cls: 'sym', cell: (o) => o.symbol },
   { head: 'Side', cell: (o) => ({ text: o.side, cls: o.side === 'buy' ? 'pos' : 'neg' }) },
   { head: 'Type', cell: (o) => fmt.label(o.type) },
@@ -124,7 +124,7 @@ export default {
       id: 'fills', caption: 'Recent fills', empty: 'No fills yet.', key: fillKey,
       rowClass: (t) => (isFreshFill(t) ? 'fresh' : ''),
       cols: [
-        { head: 'Time', cell: (t) => fmt.time(t.time) },
+        { head: 'Time', cls: 'time', cell: (t) => fmt.time(t.time) },
         { head: 'Order', cls: 'num', cell: (t) => `#${t.order_id}` },
         { head: 'Symbol', cls: 'sym', cell: (t) => t.symbol },
         { head: 'Side', cell: (t) => ({ text: t.side, cls: t.side === 'buy' ? 'pos' : 'neg' }) },

@@ -30,7 +30,7 @@ export default {
       caption: 'Latest fills', empty: 'No fills yet.', key: fillKey,
       rowClass: (t) => (isFreshFill(t) ? 'fresh' : ''),
       cols: [
-        { head: 'Time', cell: (t) => fmt.time(t.time) },
+        { head: 'Time', cls: 'time', cell: (t) => fmt.time(t.time) },
         { head: 'Order', cls: 'num', cell: (t) => `#${t.order_id}` },
         { head: 'Symbol', cell: (t) => t.symbol },
         { head: 'Side', cell: (t) => ({ text: t.side, cls: t.side === 'buy' ? 'pos' : 'neg' }) },

@@ -56,7 +56,7 @@ export default {
       id: 'risk-alerts', caption: 'Risk alerts', key: alertKey, empty: 'No risk alerts.',
       rowClass: (a) => `alert-${ALERT_KIND[a.kind] || 'warn'}${isFreshAlert(a) ? ' fresh' : ''}`,
       cols: [
-        { head: 'Time', cell: (a) => fmt.time(a.time) },
+        { head: 'Time', cls: 'time', cell: (a) => fmt.time(a.time) },
         { head: 'Kind', cell: (a) => badge(fmt.label(a.kind), ALERT_KIND[a.kind] || 'warn') },
         { head: 'Message', cell: (a) => a.message },
       ],
