@@ -140,6 +140,13 @@ function header() {
   $('market-time').textContent = p.market_time ? `market ${fmt.time(p.market_time)}` : '';
 }
 on('portfolio', header);
+// A read that failed (rate limit, server trouble) says so until one works.
+on('error', (e) => {
+  const box = $('fetch-error');
+  if (!e || !api.getSession() || (e.err && e.err.status === 401)) { box.hidden = true; return; }
+  box.textContent = `Could not read ${e.what} from the server: ${e.err?.message || e.err}. Showing what was read before.`;
+  box.hidden = false;
+});
 on('risk', header);
 on('bar', () => {
   const p = state.portfolio;

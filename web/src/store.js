@@ -100,7 +100,7 @@ function dedupeCurve(curve) {
   return out;
 }
 
-const MIN_GAP_MS = 1000;
+const MIN_GAP_MS = 1500; // per resource: a busy feed stays far below the rate limit
 const track = new Map(); // name -> {busy, last, again}
 
 // Fetch a resource now, or as soon as the throttle allows. Resolves when
@@ -113,7 +113,7 @@ export function refresh(name) {
     t.last = Date.now();
     try {
       await resources[name]();
-      if (state.lastError?.what === name) state.lastError = null;
+      if (state.lastError?.what === name) { state.lastError = null; emit('error', null); }
       for (const topic of topicsOf[name]) emit(topic);
     } catch (e) {
       state.lastError = { what: name, err: e };
@@ -188,7 +188,6 @@ export function applyEvent(msg) {
         emit('equity-point', { time: s, equity: d.equity });
       }
       refresh('portfolio');
-      refresh('account');
       break;
     }
     case 'order': {
