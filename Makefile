@@ -22,6 +22,7 @@ setup-test:
 build: setup-build
 	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build build -j $(JOBS)
+	@scripts/web_build.sh
 
 run: build
 	@scripts/demo.sh build/trader

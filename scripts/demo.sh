@@ -72,8 +72,9 @@ curl -s -H "Authorization: Bearer $key" "$api/portfolio" | cut -c1-400
 echo
 echo
 echo "Open the report: demo/backtest/report.html (it needs no network)."
+echo "Dashboard: http://127.0.0.1:8080/  (sign in with the demo key $key)"
 if [ -t 0 ]; then
-  echo "The API serves on $api with the demo key $key"
+  echo "The API serves on $api with the same key"
   echo "(metrics: http://127.0.0.1:8080/metrics). Ctrl-C stops it; started again"
   echo "(build/trader run -c config/paper.yaml) it goes on where it stopped."
   wait $pid || true

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# web_setup.sh: install the front-end libraries of web/ (lightweight-charts,
-# inlined into the HTML backtest report at build time) from web/package-lock.json.
+# web_setup.sh: install the front-end libraries of web/ from
+# web/package-lock.json: lightweight-charts (inlined into the HTML backtest
+# report at build time, vendored into the dashboard by scripts/web_build.sh)
+# and playwright-core (drives Chromium in tests/e2e/dashboard).
 # Idempotent: does nothing when web/node_modules is newer than the lock file.
 # Installs Debian's nodejs and npm when node or npm is missing.
 set -euo pipefail

@@ -164,7 +164,7 @@ static void load_old(tr_bt_jobs *j)
         json_decref(o);
     }
     closedir(d);
-    qsort(j->v, j->n, sizeof *j->v, id_cmp);
+    if (j->n) qsort(j->v, j->n, sizeof *j->v, id_cmp); /* v is NULL when none */
 }
 
 /* The last line the worker printed (its error), from log.txt. */
