@@ -291,6 +291,46 @@ static int replay_step(live *L, replay *R, char *err, size_t errlen)
 /* Replay the journal from record from_seq on (1, or the one after the
  * snapshot the engine was loaded from; *last_t and *last_timer come in as
  * the engine's clock). */
+/* An input between steps (a timer, a control) in the journal: the step
+ * before it runs first, and its outputs must all have been found before
+ * the input; then the input's own outputs are collected. */
+static int before_input(live *L, replay *R, const tr_record *rec,
+                        const char *what, tr_live_stats *st, tr_time *last_t,
+                        char *err, size_t errlen)
+{
+    int rc;
+    if (R->k) {
+        *last_t = R->t;
+        if ((rc = replay_step(L, R, err, errlen)) != TR_OK)
+            return rc;
+        st->replayed_steps++;
+    }
+    if (R->have_step && R->matched < L->nouts) {
+        snprintf(err, errlen, "record %" PRIu64 ": a %s comes while %zu "
+                 "outputs before it are missing", rec->seq, what,
+                 L->nouts - R->matched);
+        return TR_ERR_DATA;
+    }
+    clear_outs(L);
+    L->now = rec->time;
+    return TR_OK;
+}
+
+/* After the input ran (rc): an error of the engine stops the recovery;
+ * else its outputs are matched from the next records. */
+static int after_input(live *L, replay *R, const tr_record *rec,
+                       const char *what, int rc, char *err, size_t errlen)
+{
+    if (rc != TR_OK || L->nomem) {
+        snprintf(err, errlen, "record %" PRIu64 ": replaying the %s: %s",
+                 rec->seq, what, tr_strerror(rc != TR_OK ? rc : TR_ERR_NOMEM));
+        return rc != TR_OK ? rc : TR_ERR_NOMEM;
+    }
+    R->have_step = 1;
+    R->matched = 0;
+    return TR_OK;
+}
+
 static int recover(live *L, replay *R, uint64_t from_seq, uint64_t segment,
                    uint64_t offset, tr_live_stats *st, tr_time *last_t,
                    tr_time *last_timer, char *err, size_t errlen)
@@ -342,31 +382,13 @@ static int recover(live *L, replay *R, uint64_t from_seq, uint64_t segment,
                 rc = TR_ERR_DATA;
                 break;
             }
-            if (R->k) { /* a step before it, whose outputs must follow it */
-                *last_t = R->t;
-                if ((rc = replay_step(L, R, err, errlen)) != TR_OK)
-                    break;
-                st->replayed_steps++;
-            }
-            if (R->have_step && R->matched < L->nouts) {
-                snprintf(err, errlen, "record %" PRIu64 ": a timer comes "
-                         "while %zu outputs before it are missing", rec.seq,
-                         L->nouts - R->matched);
-                rc = TR_ERR_DATA;
+            if ((rc = before_input(L, R, &rec, "timer", st, last_t, err,
+                                   errlen)) != TR_OK ||
+                (rc = after_input(L, R, &rec, "timer",
+                                  tr_engine_timer(L->e, (tr_timer_kind)tm.kind,
+                                                  rec.time),
+                                  err, errlen)) != TR_OK)
                 break;
-            }
-            clear_outs(L);
-            L->now = rec.time;
-            rc = tr_engine_timer(L->e, (tr_timer_kind)tm.kind, rec.time);
-            if (rc != TR_OK || L->nomem) {
-                snprintf(err, errlen, "record %" PRIu64 ": replaying the "
-                         "timer: %s", rec.seq,
-                         tr_strerror(rc != TR_OK ? rc : TR_ERR_NOMEM));
-                rc = rc != TR_OK ? rc : TR_ERR_NOMEM;
-                break;
-            }
-            R->have_step = 1;
-            R->matched = 0;
             *last_timer = rec.time;
             continue;
         }
@@ -378,32 +400,14 @@ static int recover(live *L, replay *R, uint64_t from_seq, uint64_t segment,
                 rc = TR_ERR_DATA;
                 break;
             }
-            if (R->k) {
-                *last_t = R->t;
-                if ((rc = replay_step(L, R, err, errlen)) != TR_OK)
-                    break;
-                st->replayed_steps++;
-            }
-            if (R->have_step && R->matched < L->nouts) {
-                snprintf(err, errlen, "record %" PRIu64 ": a control comes "
-                         "while %zu outputs before it are missing", rec.seq,
-                         L->nouts - R->matched);
-                rc = TR_ERR_DATA;
-                break;
-            }
-            clear_outs(L);
-            L->now = rec.time;
             tr_cmd_answer ans;
-            rc = tr_commands_run(tr_engine_commands(L->e), L->e, &ctl, &ans);
-            if (rc != TR_OK || L->nomem) {
-                snprintf(err, errlen, "record %" PRIu64 ": replaying the "
-                         "control: %s", rec.seq,
-                         tr_strerror(rc != TR_OK ? rc : TR_ERR_NOMEM));
-                rc = rc != TR_OK ? rc : TR_ERR_NOMEM;
+            if ((rc = before_input(L, R, &rec, "control", st, last_t, err,
+                                   errlen)) != TR_OK ||
+                (rc = after_input(L, R, &rec, "control",
+                                  tr_commands_run(tr_engine_commands(L->e),
+                                                  L->e, &ctl, &ans),
+                                  err, errlen)) != TR_OK)
                 break;
-            }
-            R->have_step = 1;
-            R->matched = 0;
             L->commands_run++;
             continue;
         }
