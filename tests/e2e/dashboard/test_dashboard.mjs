@@ -148,7 +148,9 @@ function watch(page, who) {
   page.on('console', (m) => {
     consoleLog.write(`[${elapsed()}s ${who}] ${m.type()}: ${m.text()}\n`);
     if (m.type() !== 'error') return;
-    const expected = (outage && /ERR_CONNECTION_REFUSED|WebSocket connection to .* failed|Failed to fetch/.test(m.text())) ||
+    // While it restarts, the server refuses connections, then answers 503
+    // until it has recovered from its journal.
+    const expected = (outage && /ERR_CONNECTION_REFUSED|WebSocket connection to .* failed|Failed to fetch|status of 503/.test(m.text())) ||
       (expectStatus && m.text().includes(`status of ${expectStatus}`));
     if (!expected) problems.push(`${who} console error: ${m.text()}`);
   });
@@ -490,6 +492,12 @@ for (const p of problems) check(false, p);
 check(problems.length === 0, 'no console errors and no page errors');
 fs.rmSync(tmp, { recursive: true, force: true });
 fs.rmSync(profile, { recursive: true, force: true });
+if (failed) {
+  await new Promise((r) => consoleLog.end(r));
+  const lines = fs.readFileSync(`${OUT}/console.log`, 'utf8').trim().split('\n');
+  console.log(`the browser's console, last lines (all in ${OUT}/console.log):`);
+  console.log(lines.slice(-25).join('\n'));
+}
 console.log(`dashboard test took ${elapsed()} s; screenshots in ${OUT}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
