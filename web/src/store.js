@@ -191,6 +191,10 @@ export function applyEvent(msg) {
       break;
     }
     case 'order': {
+      // The stream's order carries no times: the event's is the change's.
+      const known = state.orders.find((o) => o.id === d.id);
+      if (!known) d.created_at = msg.time;
+      d.updated_at = msg.time;
       upsertOrder(state.orders, d);
       const open = ['new', 'accepted', 'partially_filled'].includes(d.status);
       const i = state.openOrders.findIndex((o) => o.id === d.id);

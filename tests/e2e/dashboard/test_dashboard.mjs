@@ -148,7 +148,9 @@ function watch(page, who) {
   page.on('console', (m) => {
     consoleLog.write(`[${elapsed()}s ${who}] ${m.type()}: ${m.text()}\n`);
     if (m.type() !== 'error') return;
-    const expected = (outage && /ERR_CONNECTION_REFUSED|WebSocket connection to .* failed|Failed to fetch/.test(m.text())) ||
+    // While it restarts, the server refuses connections, then answers 503
+    // until it has recovered from its journal.
+    const expected = (outage && /ERR_CONNECTION_REFUSED|WebSocket connection to .* failed|Failed to fetch|status of 503/.test(m.text())) ||
       (expectStatus && m.text().includes(`status of ${expectStatus}`));
     if (!expected) problems.push(`${who} console error: ${m.text()}`);
   });
@@ -222,6 +224,8 @@ await step('a market order fills live; position and equity change', async () => 
   await page.selectOption('#ot-side', 'buy');
   await page.selectOption('#ot-type', 'market');
   await page.fill('#ot-qty', '7');
+  await page.fill('#ot-sl', '5');     // a bracket: stop and target legs
+  await page.fill('#ot-tp', '500');
   const fillsBefore = await page.locator('#fills tbody tr[data-key]').count();
   await page.click('#order-ticket button[type=submit]');
   const note = page.locator('#order-ticket .note');
@@ -231,6 +235,10 @@ await step('a market order fills live; position and equity change', async () => 
   await page.locator(`#fills tbody tr[data-key^="${buyId}|"]`).waitFor();
   check(await page.locator('#fills tbody tr[data-key]').count() > fillsBefore || fillsBefore >= 100, 'a fill row was added live');
   check(await page.locator(`#order-history tr[data-key="${buyId}"]`, { hasText: 'filled' }).count() === 1, 'the order shows filled in the history');
+  // Its bracket legs (the strategy's own exit may already have cancelled them).
+  const legs = (await api(`/orders?symbol=SYNB&limit=1000`, adminKey)).doc.orders.filter((o) => o.parent_id === buyId);
+  check(legs.some((o) => o.role === 'stop_loss' && o.stop_price === 5) &&
+        legs.some((o) => o.role === 'take_profit' && o.limit_price === 500), `the ticket placed the bracket legs: ${JSON.stringify(legs)}`);
   await go('positions');
   await page.locator('#positions-table tr[data-key=SYNB]').waitFor();
   const after = num(await page.locator('#positions-table tr[data-key=SYNB] td:nth-child(3)').innerText());
@@ -246,6 +254,8 @@ await step('cancel an open order', async () => {
   await go('orders');
   await page.selectOption('#ot-symbol', 'SYNA');
   await page.selectOption('#ot-type', 'limit');
+  await page.fill('#ot-sl', '');
+  await page.fill('#ot-tp', '');
   await page.fill('#ot-qty', '3');
   await page.fill('#ot-limit', '1.25'); // far below the market: it rests
   await page.click('#order-ticket button[type=submit]');
@@ -490,6 +500,12 @@ for (const p of problems) check(false, p);
 check(problems.length === 0, 'no console errors and no page errors');
 fs.rmSync(tmp, { recursive: true, force: true });
 fs.rmSync(profile, { recursive: true, force: true });
+if (failed) {
+  await new Promise((r) => consoleLog.end(r));
+  const lines = fs.readFileSync(`${OUT}/console.log`, 'utf8').trim().split('\n');
+  console.log(`the browser's console, last lines (all in ${OUT}/console.log):`);
+  console.log(lines.slice(-25).join('\n'));
+}
 console.log(`dashboard test took ${elapsed()} s; screenshots in ${OUT}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -43,6 +43,8 @@ function ticket() {
   const q = el('input#ot-qty', { name: 'qty', type: 'number', min: '0', step: 'any', required: true, inputMode: 'decimal' });
   const lim = el('input#ot-limit', { name: 'limit_price', type: 'number', min: '0', step: 'any', inputMode: 'decimal' });
   const stp = el('input#ot-stop', { name: 'stop_price', type: 'number', min: '0', step: 'any', inputMode: 'decimal' });
+  const sl = el('input#ot-sl', { name: 'stop_loss', type: 'number', min: '0', step: 'any', inputMode: 'decimal' });
+  const tp = el('input#ot-tp', { name: 'take_profit', type: 'number', min: '0', step: 'any', inputMode: 'decimal' });
   const tif = el('select#ot-tif', { name: 'time_in_force' }, ['gtc', 'day', 'ioc', 'fok'].map((t) => el('option', { value: t }, t.toUpperCase())));
   const field = (label, input, cls) => el('div.field', { class: cls || '' }, el('label', { for: input.id }, label), input);
   const limF = field('Limit price', lim, 'f-limit');
@@ -60,6 +62,7 @@ function ticket() {
   const form = el('form.ticket#order-ticket', { 'aria-label': 'New order', novalidate: true, 'data-ctl': 'order' },
     field('Symbol', sym), field('Side', side), field('Type', type), field('Quantity', q),
     limF, stpF, field('Time in force', tif),
+    field('Stop loss (optional)', sl), field('Take profit (optional)', tp),
     el('div.field.submit', submit), err, ok);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -82,6 +85,9 @@ function ticket() {
     };
     if (!limF.hidden) body.limit_price = lim.value;
     if (!stpF.hidden) body.stop_price = stp.value;
+    // Bracket legs: placed with the entry, live once it fills.
+    if (sl.value.trim()) body.stop_loss = sl.value;
+    if (tp.value.trim()) body.take_profit = tp.value;
     const o = await act(submit, err, () => call('POST', '/orders', body));
     if (o) {
       ok.textContent = `Order #${o.id} ${o.status}: ${o.side} ${fmt.qty(o.qty)} ${o.symbol} ${fmt.label(o.type)}.`;

@@ -2,7 +2,7 @@
 // P&L, exposure, positions against their limit, halted or trading, the
 // equity curve with its drawdown, and the latest fills.
 import { state, fillKey, isFreshFill } from '../store.js';
-import { el, section, setText, KeyedTable, badge } from '../ui.js';
+import { el, section, setText, KeyedTable } from '../ui.js';
 import * as fmt from '../fmt.js';
 import { makeChart, AreaSeries, colors } from '../charts.js';
 

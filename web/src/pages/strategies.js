@@ -38,7 +38,6 @@ function strategyCard(s0) {
   const exits = el('span.v');
   const summary = el('p.muted', s0.summary || '');
   const admin = can.admin();
-  const nodes = { status, pnl, exits };
 
   let toggle = null, toggleErr = null;
   if (admin) {
@@ -160,7 +159,7 @@ function strategyCard(s0) {
       el('div', el('span.k', 'Trades (exit fills) '), exits)),
     el('h4', 'Parameters'), params);
   render(s0);
-  return { node, render, nodes };
+  return { node, render };
 }
 
 export default {

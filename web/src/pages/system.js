@@ -142,13 +142,11 @@ export default {
       clear(gauges, items.map(([k, v]) => [el('dt', k), el('dd', v)]));
     }
 
-    let shownLogs = 0;
     const RANK = { debug: 0, info: 1, warn: 2, error: 3 };
     function drawLogs() {
       const min = RANK[level.value];
       const lines = state.logs.filter((l) => RANK[l.level] >= min).slice(-200);
       clear(logBox, lines.map(logLine));
-      shownLogs = state.logs.length;
       if (follow.checked) logBox.scrollTop = logBox.scrollHeight;
       if (!lines.length) logBox.append(el('li.muted', 'No log lines yet (they stream from the moment you connect).'));
     }
