@@ -205,7 +205,12 @@ static void stream_record(tr_service *s, const tr_record *rec)
         tr_jw_kstr(&w, "symbol", sym_name(s, o.sym));
         tr_jw_kstr(&w, "side", tr_side_name(o.side));
         tr_jw_kstr(&w, "type", tr_order_type_name(o.type));
+        tr_jw_kstr(&w, "time_in_force", tr_tif_name(o.tif));
         tr_jw_kstr(&w, "role", tr_order_role_name(o.role));
+        if (o.parent_id)
+            tr_jw_kint(&w, "parent_id", (int64_t)o.parent_id);
+        tr_jw_ktime(&w, "created_at", o.created);
+        tr_jw_ktime(&w, "updated_at", o.updated);
         tr_jw_kstr(&w, "status", tr_order_status_name(o.status));
         tr_jw_kfx(&w, "qty", o.qty);
         tr_jw_kfx(&w, "filled_qty", o.filled_qty);
@@ -242,6 +247,10 @@ static void stream_record(tr_service *s, const tr_record *rec)
         begin(&w, "position", rec);
         tr_jw_kstr(&w, "symbol", sym_name(s, f.sym));
         tr_jw_kfx(&w, "qty", p.qty);
+        tr_fx avg = 0;
+        if (p.qty)
+            tr_fx_div(p.cost, p.qty, &avg);
+        tr_jw_kfx(&w, "avg_price", avg);
         tr_jw_kfx(&w, "last_price", p.last);
         tr_jw_kfx(&w, "market_value", p.mv);
         tr_jw_kfx(&w, "unrealized_pnl", p.mv - p.cost);
@@ -493,6 +502,15 @@ int tr_service_start(const tr_bt_config *cfg, tr_view *view, tr_cmdq *q,
     s->next_seq = v->seq + 1;
     tr_view_release(view);
 
+    struct stat web_st;
+    if (cfg->api.web &&
+        (stat(cfg->api.web, &web_st) != 0 || !S_ISDIR(web_st.st_mode))) {
+        snprintf(err, errlen, "api.web: %s is not a folder (the dashboard is "
+                 "built by scripts/web_build.sh, which `make` runs)",
+                 cfg->api.web);
+        rc = TR_ERR_NOT_FOUND;
+        goto fail;
+    }
     tr_http_options o;
     tr_http_options_init(&o);
     o.listen_addr = cfg->api.host;
