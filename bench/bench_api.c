@@ -216,14 +216,17 @@ static int conn_flush(size_t idx)
 static void conn_fail(size_t idx)
 {
     conn *c = &G.c[idx];
-    if (c->busy) {
+    int was_busy = c->busy;
+    if (was_busy) {
         G.conn_errors++;
         G.inflight--;
     }
     c->busy = 0;
     conn_close(idx);
     G.reconnects++;
-    if (conn_open(idx) == 0) G.idle[G.nidle++] = idx;
+    /* An idle connection (closed by the server while it waited) is in the
+     * idle list already; a busy one goes back to it. */
+    if (conn_open(idx) == 0 && was_busy) G.idle[G.nidle++] = idx;
 }
 
 /* Send the next signal on idle connection idx, scheduled at sched. */
