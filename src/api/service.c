@@ -307,29 +307,9 @@ static void stream_record(tr_service *s, const tr_record *rec)
     }
 }
 
-/* Did the journal grow past where the stream stands? (Cheap: two stats.
- * Opening a reader at the very end would read the whole segment again.) */
-static int journal_grew(const tr_service *s)
-{
-    if (!s->have_pos)
-        return 1;
-    char path[4200];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/%020" PRIu64 ".seg", s->cfg->run.journal,
-             s->seg);
-    if (stat(path, &st) != 0 || (uint64_t)st.st_size > s->off)
-        return 1;
-    /* the writer moved on to a new segment, starting at our next record */
-    snprintf(path, sizeof path, "%s/%020" PRIu64 ".seg", s->cfg->run.journal,
-             s->next_seq);
-    return stat(path, &st) == 0;
-}
-
 /* Read what the journal gained since the last pass. */
 static void stream_pass(tr_service *s)
 {
-    if (!journal_grew(s))
-        return;
     char err[4600];
     tr_reader *r = NULL;
     int rc = s->have_pos ? tr_reader_open_at(s->cfg->run.journal, s->next_seq,

@@ -691,9 +691,15 @@ int tr_reader_open_at(const char *dir, uint64_t seq, uint64_t segment,
     if (ok) {
         char path[4096];
         seg_path(path, sizeof path, dir, segment);
-        ok = read_file_from(path, offset, &r->data, &r->size) == TR_OK &&
-             valid_record_at(r->data, r->size, 0, seq) &&
-             get64(r->data + 8) == seq;
+        ok = read_file_from(path, offset, &r->data, &r->size) == TR_OK;
+        /* At the end of the segment (a follower that read everything):
+         * nothing new is fine when this is the last segment, or when the
+         * next one starts with seq; else a record seq must be there. */
+        if (ok && r->size == 0)
+            ok = k + 1 == r->nsegs || r->segs[k + 1] == seq;
+        else
+            ok = ok && valid_record_at(r->data, r->size, 0, seq) &&
+                 get64(r->data + 8) == seq;
     }
     if (!ok) { /* the position is stale: read the ordinary way */
         tr_reader_close(r);

@@ -1506,6 +1506,37 @@ static void test_resume(void)
           TR_OK);
     CHECK(tr_reader_next(r, &rec, err, sizeof err) == 1 && rec.seq == 151);
     tr_reader_close(r);
+
+    /* A follower at the very end: nothing new is an empty read (not the
+     * whole segment again), and what is appended later comes next. */
+    CHECK(tr_reader_open(dir, 300, &r, err, sizeof err) == TR_OK);
+    CHECK(tr_reader_next(r, &rec, err, sizeof err) == 1 && rec.seq == 300);
+    CHECK(tr_reader_next(r, &rec, err, sizeof err) == 0);
+    tr_reader_tell(r, &seg, &off, &seq);
+    tr_reader_close(r);
+    CHECK_EQ_I64(seq, 301);
+    CHECK(tr_reader_open_at(dir, 301, seg, off, &r, err, sizeof err) == TR_OK);
+    CHECK(tr_reader_next(r, &rec, err, sizeof err) == 0);
+    tr_reader_close(r);
+    CHECK(tr_journal_open(dir, &o, &j, err, sizeof err) == TR_OK);
+    for (uint64_t i = 301; i <= 305; i++) {
+        memset(payload, (int)i, sizeof payload);
+        CHECK(tr_journal_append(j, 2, (tr_time)i, payload, sizeof payload,
+                                NULL) == TR_OK);
+    }
+    CHECK(tr_journal_commit(j, 0) == TR_OK);
+    CHECK(tr_journal_close(j) == TR_OK);
+    CHECK(tr_reader_open_at(dir, 301, seg, off, &r, err, sizeof err) == TR_OK);
+    n = 0;
+    expect = 301;
+    ok = 1;
+    while ((k = tr_reader_next(r, &rec, err, sizeof err)) == 1) {
+        ok &= rec.seq == expect++;
+        n++;
+    }
+    CHECK_MSG(k == 0 && ok && n == 5, "after the end: %d %d %llu", k, ok,
+              (unsigned long long)n);
+    tr_reader_close(r);
     rm_rf(dir);
 }
 
