@@ -62,13 +62,6 @@ void tr_api_free(tr_api *a)
     free(a);
 }
 
-tr_time tr__api_wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (tr_time)ts.tv_sec * TR_NS_PER_SEC + ts.tv_nsec;
-}
-
 int64_t tr__api_mono_ns(void)
 {
     struct timespec ts;
@@ -144,7 +137,7 @@ static int authorize(tr_api *a, const tr_api_request *req, tr_role need,
     while (*tok == ' ')
         tok++;
     size_t len = strlen(tok);
-    tr_time now = tr__api_wall_now();
+    tr_time now = tr_time_now();
     const char *reason = NULL;
     int rc = strncmp(tok, TR_KEY_PREFIX, TR_KEY_PREFIX_LEN) == 0
                  ? tr_keys_verify(a->d.keys, tok, len, now, who, &reason)
@@ -207,7 +200,7 @@ static void login(tr_api *a, const tr_api_request *req, tr_api_response *r)
     }
     if (t)
         ttl = json_integer_value(t);
-    tr_time now = tr__api_wall_now();
+    tr_time now = tr_time_now();
     tr_key_info who;
     const char *reason = NULL;
     int rc = tr_keys_verify(a->d.keys, key, strlen(key), now, &who, &reason);

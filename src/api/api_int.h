@@ -15,7 +15,6 @@ struct tr_api {
     tr_metric_series *signals_executed, *signals_rejected, *signal_latency;
 };
 
-tr_time tr__api_wall_now(void);
 int64_t tr__api_mono_ns(void);
 
 /* Responses. */

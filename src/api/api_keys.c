@@ -69,7 +69,7 @@ void tr__api_key_post(tr_api *a, const tr_api_request *req,
     }
     char key[TR_KEY_LEN + 1];
     tr_key_info info;
-    int rc = tr_keys_create(a->d.keys, role, name, tr__api_wall_now(), key,
+    int rc = tr_keys_create(a->d.keys, role, name, tr_time_now(), key,
                             &info, err, sizeof err);
     if (rc == TR_ERR_INVALID) {
         tr__api_error(r, 409, "conflict", err, "name");
@@ -106,7 +106,7 @@ void tr__api_key_delete(tr_api *a, const tr_api_request *req,
     }
     tr_key_info info;
     char err[256];
-    int rc = tr_keys_revoke(a->d.keys, seg[1], tr__api_wall_now(), &info, err,
+    int rc = tr_keys_revoke(a->d.keys, seg[1], tr_time_now(), &info, err,
                             sizeof err);
     if (rc == TR_ERR_NOT_FOUND || rc == TR_ERR_INVALID) {
         tr__api_error(r, 404, "not_found", err, NULL);

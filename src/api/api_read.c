@@ -699,9 +699,7 @@ void tr__api_metrics(tr_api *a, tr_api_response *r)
     /* Feed lag: how long since the engine last stepped, while the feed
      * runs (an ended replay is not a stale feed). Journal lag: records
      * handed to the writer thread and not yet written. */
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    int64_t now = tr_time_now();
     double lag = s->ready && !s->feed_done && s->wall_ns
                      ? (double)(now - s->wall_ns) / 1e9
                      : 0;

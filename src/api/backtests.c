@@ -50,13 +50,6 @@ const char *tr_job_status_name(tr_job_status s)
     return (unsigned)s <= TR_JOB_FAILED ? names[s] : "?";
 }
 
-static tr_time wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (tr_time)ts.tv_sec * TR_NS_PER_SEC + ts.tv_nsec;
-}
-
 /* job.json: what a restart needs to list the job again. */
 static void save_job(const tr_job_info *in)
 {
@@ -156,7 +149,7 @@ static void load_old(tr_bt_jobs *j)
             snprintf(in->error, sizeof in->error,
                      "interrupted: the server stopped while it %s",
                      strcmp(st, "queued") ? "ran" : "waited");
-            in->finished = in->finished ? in->finished : wall_now();
+            in->finished = in->finished ? in->finished : tr_time_now();
             save_job(in);
         }
         if (id >= j->next_id)
@@ -215,7 +208,7 @@ static void run_job(tr_bt_jobs *j, job *x, tr_job_info *copy)
     if (rc != 0) {
         if (x) {
             x->info.status = TR_JOB_FAILED;
-            x->info.finished = wall_now();
+            x->info.finished = tr_time_now();
             snprintf(x->info.error, sizeof x->info.error,
                      "cannot start the worker: %s", strerror(rc));
             save_job(&x->info);
@@ -232,7 +225,7 @@ static void run_job(tr_bt_jobs *j, job *x, tr_job_info *copy)
     j->child = 0;
     x = find(j, copy->id);
     if (x) {
-        x->info.finished = wall_now();
+        x->info.finished = tr_time_now();
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
             x->info.status = TR_JOB_DONE;
             x->info.progress = 1;
@@ -271,7 +264,7 @@ static void *runner_main(void *arg)
             continue;
         }
         next->info.status = TR_JOB_RUNNING;
-        next->info.started = wall_now();
+        next->info.started = tr_time_now();
         save_job(&next->info);
         tr_job_info copy = next->info;
         pthread_mutex_unlock(&j->mu);
@@ -352,7 +345,7 @@ int tr_bt_jobs_submit(tr_bt_jobs *j, const char *text, size_t len,
     tr_job_info in;
     memset(&in, 0, sizeof in);
     in.id = n;
-    in.created = wall_now();
+    in.created = tr_time_now();
     snprintf(in.who, sizeof in.who, "%s", who);
     snprintf(in.dir, sizeof in.dir, "%s/%" PRIu64, j->dir, n);
     char path[4200];

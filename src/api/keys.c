@@ -88,22 +88,10 @@ struct tr_keys {
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int sql_err(tr_keys *ks, int rc, const char *what, char *err,
                    size_t errlen)
 {
-    set_err(err, errlen, "%s: %s: %s", ks->path, what, sqlite3_errmsg(ks->db));
+    tr_errf(err, errlen, "%s: %s: %s", ks->path, what, sqlite3_errmsg(ks->db));
     return rc == SQLITE_NOMEM ? TR_ERR_NOMEM : TR_ERR_IO;
 }
 
@@ -242,7 +230,7 @@ static int load(tr_keys *ks, char *err, size_t errlen)
             strlen(name) > TR_KEY_NAME_MAX || !role ||
             tr_role_parse(role, &e->info.role, NULL, 0) != TR_OK || !hash ||
             sqlite3_column_bytes(s, 3) != TR_SHA256_LEN) {
-            set_err(err, errlen, "%s: a damaged key row (id %.16s)", ks->path,
+            tr_errf(err, errlen, "%s: a damaged key row (id %.16s)", ks->path,
                     id ? id : "NULL");
             rc = TR_ERR_DATA;
             break;
@@ -353,13 +341,13 @@ static int prepare_file(const char *path, int create, char *err, size_t errlen)
         char dir[4096];
         size_t n = (size_t)(slash - path);
         if (n >= sizeof dir) {
-            set_err(err, errlen, "%s: path too long", path);
+            tr_errf(err, errlen, "%s: path too long", path);
             return TR_ERR_INVALID;
         }
         memcpy(dir, path, n);
         dir[n] = '\0';
         if (tr_mkdir_p(dir) != 0) {
-            set_err(err, errlen, "%s: cannot create the folder: %s", dir,
+            tr_errf(err, errlen, "%s: cannot create the folder: %s", dir,
                     strerror(errno));
             return TR_ERR_IO;
         }
@@ -367,19 +355,19 @@ static int prepare_file(const char *path, int create, char *err, size_t errlen)
     int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
     if (fd < 0) {
         if (errno == ENOENT) {
-            set_err(err, errlen,
+            tr_errf(err, errlen,
                     "%s: no key store here (`trader keys "
                     "create` makes one)",
                     path);
             return TR_ERR_NOT_FOUND;
         }
-        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        tr_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return TR_ERR_IO;
     }
     struct stat st;
     int rc = TR_OK;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        set_err(err, errlen, "%s: not a regular file", path);
+        tr_errf(err, errlen, "%s: not a regular file", path);
         rc = TR_ERR_IO;
     }
     close(fd);
@@ -400,7 +388,7 @@ static int make_private(const char *path, char *err, size_t errlen)
                           : "-shm");
         if (stat(file, &st) == 0 && (st.st_mode & 077) &&
             chmod(file, 0600) != 0) {
-            set_err(err, errlen,
+            tr_errf(err, errlen,
                     "%s: has mode %03o and cannot be made 0600: "
                     "%s",
                     file, (unsigned)(st.st_mode & 0777), strerror(errno));
@@ -435,10 +423,10 @@ static int init_store(tr_keys *ks, char *err, size_t errlen)
         app = APPLICATION_ID;
     }
     if (rc == TR_OK && app != APPLICATION_ID) {
-        set_err(err, errlen, "%s: not a trader key store", ks->path);
+        tr_errf(err, errlen, "%s: not a trader key store", ks->path);
         rc = TR_ERR_DATA;
     } else if (rc == TR_OK && version != SCHEMA_VERSION) {
-        set_err(err, errlen,
+        tr_errf(err, errlen,
                 "%s: key store version %" PRId64 " (this build "
                 "knows %d)",
                 ks->path, version, SCHEMA_VERSION);
@@ -455,12 +443,12 @@ static int init_store(tr_keys *ks, char *err, size_t errlen)
             sqlite3_column_bytes(s, 0) == TR_JWT_SECRET_LEN) {
             memcpy(ks->secret, sqlite3_column_blob(s, 0), TR_JWT_SECRET_LEN);
         } else if (src == SQLITE_ROW) {
-            set_err(err, errlen, "%s: the JWT secret is damaged", ks->path);
+            tr_errf(err, errlen, "%s: the JWT secret is damaged", ks->path);
             rc = TR_ERR_DATA;
         } else if (src != SQLITE_DONE) {
             rc = sql_err(ks, src, "reading the JWT secret", err, errlen);
         } else if (RAND_bytes(ks->secret, TR_JWT_SECRET_LEN) != 1) {
-            set_err(err, errlen, "no random bytes for the JWT secret");
+            tr_errf(err, errlen, "no random bytes for the JWT secret");
             rc = TR_ERR_IO;
         } else {
             sqlite3_finalize(s);
@@ -522,7 +510,7 @@ int tr_keys_open(const char *path, int create, tr_keys **out, char *err,
                      "shared memory)",
                      err, errlen);
         if (sqlite3_errcode(ks->db) == SQLITE_NOTADB) {
-            set_err(err, errlen, "%s: not a trader key store", path);
+            tr_errf(err, errlen, "%s: not a trader key store", path);
             rc = TR_ERR_DATA;
         }
     }
@@ -640,7 +628,7 @@ int tr_keys_create(tr_keys *ks, tr_role role, const char *name, tr_time now,
 {
     if (!name) name = "";
     if (role < TR_ROLE_VIEWER || role > TR_ROLE_ADMIN) {
-        set_err(err, errlen, "unknown role (viewer, trader or admin)");
+        tr_errf(err, errlen, "unknown role (viewer, trader or admin)");
         return TR_ERR_INVALID;
     }
     if (name[0] && tr_key_name_check(name, err, errlen) != TR_OK)
@@ -651,7 +639,7 @@ int tr_keys_create(tr_keys *ks, tr_role role, const char *name, tr_time now,
     if (rc == TR_OK && name[0]) {
         int found = find_active_name(ks, name, &other, err, errlen);
         if (found == 1) {
-            set_err(err, errlen,
+            tr_errf(err, errlen,
                     "an active key is already named '%s' (id "
                     "%s)",
                     name, other.id);
@@ -772,7 +760,7 @@ int tr_keys_revoke(tr_keys *ks, const char *id_or_name, tr_time now,
     for (int i = 0; rc == TR_OK && target >= 0 && i < nrows; i++)
         if (i != target && is_id[i]) id_other = 1;
     if (rc == TR_OK && (nactive > 1 || id_other)) {
-        set_err(err, errlen,
+        tr_errf(err, errlen,
                 "'%s' is both a key id and the name of another "
                 "key: give the id of the key to revoke",
                 x);
@@ -782,12 +770,12 @@ int tr_keys_revoke(tr_keys *ks, const char *id_or_name, tr_time now,
         char when[TR_TIME_STRLEN];
         tr_time_format(rows[k].revoked_at - rows[k].revoked_at % TR_NS_PER_SEC,
                        when, sizeof when);
-        set_err(err, errlen, "key %s%s%s%s was already revoked at %s",
+        tr_errf(err, errlen, "key %s%s%s%s was already revoked at %s",
                 rows[k].id, rows[k].name[0] ? " ('" : "", rows[k].name,
                 rows[k].name[0] ? "')" : "", when);
         rc = TR_ERR_NOT_FOUND;
     } else if (rc == TR_OK && target < 0) {
-        set_err(err, errlen, "no key with id or name '%s'", x);
+        tr_errf(err, errlen, "no key with id or name '%s'", x);
         rc = TR_ERR_NOT_FOUND;
     }
     if (rc == TR_OK) {

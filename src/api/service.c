@@ -121,9 +121,7 @@ static int on_ws_accept(void *user, const tr_http_request *req)
     }
     if (!tok[0])
         return 401;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    tr_time now = (tr_time)ts.tv_sec * TR_NS_PER_SEC + ts.tv_nsec;
+    tr_time now = tr_time_now();
     size_t len = strlen(tok);
     int rc = !strncmp(tok, TR_KEY_PREFIX, TR_KEY_PREFIX_LEN)
                  ? tr_keys_verify(s->keys, tok, len, now, NULL, NULL)
@@ -405,8 +403,7 @@ static void on_log(void *ctx, tr_log_level level, const char *component,
     tr_service *s = ctx;
     if (level < TR_LOG_INFO)
         return;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    tr_time now = tr_time_now();
     pthread_mutex_lock(&s->mu);
     if (s->log_n == LOG_RING) { /* the oldest goes */
         s->log_head = (s->log_head + 1) % LOG_RING;
@@ -417,7 +414,7 @@ static void on_log(void *ctx, tr_log_level level, const char *component,
     it->level = level;
     snprintf(it->component, sizeof it->component, "%s", component);
     snprintf(it->msg, sizeof it->msg, "%s", msg);
-    it->time = (tr_time)ts.tv_sec * TR_NS_PER_SEC + ts.tv_nsec;
+    it->time = now;
     s->log_n++;
     pthread_mutex_unlock(&s->mu);
 }

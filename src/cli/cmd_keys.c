@@ -97,13 +97,6 @@ static void usage_revoke(FILE *out)
             "bad usage or an unreadable key store.\n");
 }
 
-static tr_time wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (tr_time)ts.tv_sec * TR_NS_PER_SEC + ts.tv_nsec;
-}
-
 /* A time to the second, or `none` for 0. */
 static const char *when(tr_time t, const char *none, char *buf)
 {
@@ -253,7 +246,7 @@ static int cmd_create(int argc, char **argv)
     if (!ks) return 2;
     char key[TR_KEY_LEN + 1];
     tr_key_info info;
-    int rc = tr_keys_create(ks, role, o.name, wall_now(), key, &info, err,
+    int rc = tr_keys_create(ks, role, o.name, tr_time_now(), key, &info, err,
                             sizeof err);
     tr_keys_close(ks);
     if (rc != TR_OK) {
@@ -359,7 +352,7 @@ static int cmd_revoke(int argc, char **argv)
     if (!ks) return 2;
     tr_key_info info;
     char err[4400] = "";
-    int rc = tr_keys_revoke(ks, o.args[0], wall_now(), &info, err, sizeof err);
+    int rc = tr_keys_revoke(ks, o.args[0], tr_time_now(), &info, err, sizeof err);
     tr_keys_close(ks);
     if (rc != TR_OK) {
         tr_cli_error("keys revoke: %s", err);

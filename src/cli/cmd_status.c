@@ -37,13 +37,6 @@ static void usage(FILE *out)
             "it with `trader db rebuild -c CONFIG`).\n");
 }
 
-static tr_time wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (tr_time)ts.tv_sec * TR_NS_PER_SEC + ts.tv_nsec;
-}
-
 static const char *fx(tr_fx v, char *buf)
 {
     tr_fx_format(v, buf, TR_FX_STRLEN);
@@ -197,7 +190,7 @@ int tr_cli_status(int argc, char **argv)
         tr_cli_error("status: %s", err);
         status = 2;
     } else if (json) {
-        char *text = tr_status_json(&s, db, wall_now());
+        char *text = tr_status_json(&s, db, tr_time_now());
         if (!text) {
             tr_cli_error("status: out of memory");
             status = 2;
@@ -206,7 +199,7 @@ int tr_cli_status(int argc, char **argv)
             free(text);
         }
     } else {
-        print_human(&s, db, wall_now());
+        print_human(&s, db, tr_time_now());
     }
     tr_status_free(&s);
     if (have_cfg)

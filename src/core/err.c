@@ -1,6 +1,9 @@
 /* err.c: messages for tr_err codes. */
 #include "core/err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *tr_strerror(int err)
 {
     switch ((tr_err)err) {
@@ -16,4 +19,14 @@ const char *tr_strerror(int err)
     case TR_ERR_USAGE: return "usage error";
     }
     return "unknown error";
+}
+
+void tr_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
 }

@@ -10,6 +10,8 @@
 #ifndef TR_ERR_H
 #define TR_ERR_H
 
+#include <stddef.h>
+
 typedef enum tr_err {
     TR_OK = 0,
     TR_ERR_NOMEM = -1,     /* allocation failed */
@@ -26,5 +28,10 @@ typedef enum tr_err {
 /* Static English text for a code; never NULL, "unknown error" for codes that
  * are not in the enum. Any thread. */
 const char *tr_strerror(int err);
+
+/* Write a printf-style message into the caller's err[errlen] (nothing when
+ * err is NULL or errlen 0). Any thread. */
+void tr_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

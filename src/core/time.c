@@ -5,6 +5,8 @@
  * 1970 need no special case. */
 #include "core/time.h"
 
+#include <time.h>
+
 #include <string.h>
 
 #include "core/err.h"
@@ -294,4 +296,11 @@ size_t tr_time_format_short(tr_time t, char *buf, size_t size)
 {
     return t % TR_NS_PER_DAY == 0 ? tr_time_format_date(t, buf, size)
                                    : tr_time_format(t, buf, size);
+}
+
+tr_time tr_time_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (tr_time)ts.tv_sec * TR_NS_PER_SEC + ts.tv_nsec;
 }

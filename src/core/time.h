@@ -59,4 +59,10 @@ size_t tr_time_format_date(tr_time t, char *buf, size_t size);
  * the full tr_time_format form. Returns the length, 0 when too small. */
 size_t tr_time_format_short(tr_time t, char *buf, size_t size);
 
+/* ---- the wall clock (the one function here that is not pure) ------------
+ * Now, UTC, from CLOCK_REALTIME. For what describes the process: logs,
+ * the API, metrics, key stores, session and stop records. Never for an
+ * engine decision: the engine's time is its bars' time. */
+tr_time tr_time_now(void);
+
 #endif

@@ -581,19 +581,6 @@ uint64_t tr_engine_fingerprint(const tr_engine *e)
     return e->fingerprint;
 }
 
-static void snap_fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void snap_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- the sections ---- */
 
 static void head_save(const tr_engine *e, tr_enc *x)
@@ -797,13 +784,13 @@ static int snap_open(const void *data, size_t len, tr_dec *d,
 {
     const uint8_t *p = data;
     if (!p || len < 20) {
-        snap_fail(err, errlen, "cut short (%zu bytes)", len);
+        tr_errf(err, errlen, "cut short (%zu bytes)", len);
         return TR_ERR_DATA;
     }
     uint32_t crc = (uint32_t)p[len - 4] | (uint32_t)p[len - 3] << 8 |
                    (uint32_t)p[len - 2] << 16 | (uint32_t)p[len - 1] << 24;
     if (tr_crc32c(0, p, len - 4) != crc) {
-        snap_fail(err, errlen, "damaged (checksum mismatch)");
+        tr_errf(err, errlen, "damaged (checksum mismatch)");
         return TR_ERR_DATA;
     }
     tr_dec_init(d, p, len - 4);
@@ -811,7 +798,7 @@ static int snap_open(const void *data, size_t len, tr_dec *d,
     *version = tr_dec_u32(d);
     *fp = tr_dec_u64(d);
     if (magic != SNAP_MAGIC) {
-        snap_fail(err, errlen, "not an engine snapshot");
+        tr_errf(err, errlen, "not an engine snapshot");
         return TR_ERR_DATA;
     }
     return TR_OK;
@@ -834,11 +821,11 @@ int tr_engine_load(tr_engine *e, const void *data, size_t len, char *err,
 {
     if (e->started || e->last_timer != INT64_MIN ||
         tr_paper_order_count(e->broker) != 0) {
-        snap_fail(err, errlen, "the engine has already run");
+        tr_errf(err, errlen, "the engine has already run");
         return TR_ERR_INVALID;
     }
     if (!e->cfg.strategy->load) {
-        snap_fail(err, errlen, "strategy %s cannot load a snapshot",
+        tr_errf(err, errlen, "strategy %s cannot load a snapshot",
                   e->cfg.strategy->name);
         return TR_ERR_INVALID;
     }
@@ -849,18 +836,18 @@ int tr_engine_load(tr_engine *e, const void *data, size_t len, char *err,
     if (rc != TR_OK)
         return rc;
     if (version != TR_ENGINE_SNAP_VERSION) {
-        snap_fail(err, errlen, "format version %" PRIu32 ", this build reads "
+        tr_errf(err, errlen, "format version %" PRIu32 ", this build reads "
                   "%d", version, TR_ENGINE_SNAP_VERSION);
         return TR_ERR_DATA;
     }
     if (fp != e->fingerprint) {
         tr_engine_snap_info info;
         if (tr_engine_snapshot_info(data, len, &info) == TR_OK)
-            snap_fail(err, errlen, "written under another config (%s on %"
+            tr_errf(err, errlen, "written under another config (%s on %"
                       PRIu64 " instruments, or other parameters, costs or "
                       "risk settings)", info.strategy, info.nsyms);
         else
-            snap_fail(err, errlen, "written under another config");
+            tr_errf(err, errlen, "written under another config");
         return TR_ERR_DATA;
     }
     int seen[NSECTIONS] = {0};
@@ -877,14 +864,14 @@ int tr_engine_load(tr_engine *e, const void *data, size_t len, char *err,
             for (int k = 0; k < 4; k++)
                 if (t[k] < 0x20 || t[k] > 0x7e)
                     t[k] = '?';
-            snap_fail(err, errlen, "unknown or misplaced section '%s'", t);
+            tr_errf(err, errlen, "unknown or misplaced section '%s'", t);
             return TR_ERR_DATA;
         }
         rc = sections[i].load(e, &body);
         if (rc == TR_OK && tr_dec_finish(&body) != TR_OK)
             rc = TR_ERR_DATA;
         if (rc != TR_OK) {
-            snap_fail(err, errlen, "the %s section %s", sections[i].name,
+            tr_errf(err, errlen, "the %s section %s", sections[i].name,
                       rc == TR_ERR_NOMEM ? "needs more memory than there is"
                                          : "does not hold together");
             return rc;
@@ -893,19 +880,19 @@ int tr_engine_load(tr_engine *e, const void *data, size_t len, char *err,
         next = i + 1;
     }
     if (tr_dec_finish(&d) != TR_OK) {
-        snap_fail(err, errlen, "cut short inside a section");
+        tr_errf(err, errlen, "cut short inside a section");
         return TR_ERR_DATA;
     }
     for (size_t i = 0; i < NSECTIONS; i++)
         if (!seen[i] && !sections[i].optional) {
-            snap_fail(err, errlen, "the %s section is missing",
+            tr_errf(err, errlen, "the %s section is missing",
                       sections[i].name);
             return TR_ERR_DATA;
         }
     /* The broker's and the portfolio's positions agree in any saved state. */
     for (size_t s = 0; s < e->cfg.nsyms; s++)
         if (tr_paper_position(e->broker, (tr_sym)s) != e->port.pos[s].qty) {
-            snap_fail(err, errlen, "broker and portfolio disagree on "
+            tr_errf(err, errlen, "broker and portfolio disagree on "
                       "instrument %zu", s);
             return TR_ERR_DATA;
         }

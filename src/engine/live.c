@@ -16,13 +16,6 @@
 #include "store/event.h"
 #include "store/jwriter.h"
 
-static tr_time wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (tr_time)ts.tv_sec * TR_NS_PER_SEC + ts.tv_nsec;
-}
-
 /* An engine output, encoded, waiting to be journaled or compared. */
 typedef struct out_rec {
     uint16_t type;
@@ -1065,7 +1058,7 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
     /* Session and stop records carry the wall-clock time of the start and
      * the stop: they describe the process, not market events, and replay
      * ignores their times. */
-    rc = tr_journal_append(L.j, TR_EV_SESSION, wall_now(), sbuf,
+    rc = tr_journal_append(L.j, TR_EV_SESSION, tr_time_now(), sbuf,
                            (uint32_t)slen, NULL);
     if (rc == TR_OK)
         rc = tr_journal_commit(L.j, now_ms());
@@ -1207,7 +1200,7 @@ int tr_live_run(const tr_bt_config *cfg, volatile sig_atomic_t *stop,
         goto io_fail;
     uint64_t stop_seq = 0;
     snapw_stop(&sw); /* the mark is the stop's from here */
-    rc = tr_jwriter_append(L.w, TR_EV_STOP, wall_now(), NULL, 0, &stop_seq);
+    rc = tr_jwriter_append(L.w, TR_EV_STOP, tr_time_now(), NULL, 0, &stop_seq);
     if (rc == TR_OK) {
         tr_jwriter_mark(L.w, stop_seq);
         rc = tr_jwriter_wait_durable(L.w, stop_seq); /* all on disk */

@@ -187,9 +187,7 @@ int tr_view_publish(tr_view *v, const tr_engine *e, uint64_t seq)
     s->seq = seq;
     s->steps++;
     /* For the feed-lag gauge only: the view is not business state. */
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    s->wall_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    s->wall_ns = tr_time_now();
     pthread_mutex_unlock(&v->mu);
     return rc;
 }

@@ -76,19 +76,6 @@ static uint64_t get64(const uint8_t *p)
     return v;
 }
 
-static void fail_msg(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void fail_msg(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- segment files -------------------------------------------------------- */
 
 static void seg_path(char *out, size_t n, const char *dir, uint64_t first)
@@ -321,7 +308,7 @@ static int recover_tail(tr_journal *j, uint64_t first, char *err,
     }
     int rc = read_file(path, &d, &size);
     if (rc != TR_OK) {
-        fail_msg(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        tr_errf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
         return rc;
     }
     if (size < SEG_HEADER) { /* crashed while creating it */
@@ -334,14 +321,14 @@ static int recover_tail(tr_journal *j, uint64_t first, char *err,
         }
         rc = create_segment(j, first);
         if (rc != TR_OK)
-            fail_msg(err, errlen, "%s: cannot rewrite: %s", path,
+            tr_errf(err, errlen, "%s: cannot rewrite: %s", path,
                      strerror(errno));
         j->last_seq = j->written_seq = j->durable_seq = first - 1;
         return rc;
     }
     if (memcmp(d, SEG_MAGIC, 8) != 0 || get64(d + 8) != first) {
         free(d);
-        fail_msg(err, errlen, "%s: not a journal segment (bad header)", path);
+        tr_errf(err, errlen, "%s: not a journal segment (bad header)", path);
         return TR_ERR_DATA;
     }
 scan:
@@ -355,7 +342,7 @@ scan:
         describe_damage(d, size, o, seq, why, sizeof why);
         for (size_t k = o + 1; k + REC_HEADER <= size; k++)
             if (valid_record_at(d, size, k, seq)) {
-                fail_msg(err, errlen,
+                tr_errf(err, errlen,
                          "%s: offset %zu: %s, followed by valid records at "
                          "offset %zu: not a crash artefact; refusing to "
                          "truncate (run trader journal verify)",
@@ -364,7 +351,7 @@ scan:
                 return TR_ERR_DATA;
             }
         if (truncate(path, (off_t)(base + o)) != 0) {
-            fail_msg(err, errlen, "%s: cannot truncate: %s", path,
+            tr_errf(err, errlen, "%s: cannot truncate: %s", path,
                      strerror(errno));
             free(d);
             return TR_ERR_IO;
@@ -379,7 +366,7 @@ scan:
     free(d);
     j->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
     if (j->fd < 0 || (o < size && fdatasync(j->fd) != 0)) {
-        fail_msg(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        tr_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return TR_ERR_IO;
     }
     j->seg_first = first;
@@ -411,7 +398,7 @@ int tr_journal_open(const char *dir, const tr_journal_opts *opts,
     if ((stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) || tr_mkdir_p(dir) != 0) {
         if (errno == 0 || errno == EEXIST)
             errno = ENOTDIR;
-        fail_msg(err, errlen, "%s: cannot use as a journal folder: %s", dir,
+        tr_errf(err, errlen, "%s: cannot use as a journal folder: %s", dir,
                  strerror(errno));
         rc = TR_ERR_IO;
         goto fail;
@@ -420,13 +407,13 @@ int tr_journal_open(const char *dir, const tr_journal_opts *opts,
     size_t n;
     rc = list_files(dir, "", ".seg", &segs, &n);
     if (rc != TR_OK) {
-        fail_msg(err, errlen, "%s: cannot list: %s", dir, strerror(errno));
+        tr_errf(err, errlen, "%s: cannot list: %s", dir, strerror(errno));
         goto fail;
     }
     if (n == 0) {
         rc = create_segment(j, 1);
         if (rc != TR_OK)
-            fail_msg(err, errlen, "%s: cannot create a segment: %s", dir,
+            tr_errf(err, errlen, "%s: cannot create a segment: %s", dir,
                      strerror(errno));
     } else {
         rc = recover_tail(j, segs[n - 1], err, errlen);
@@ -644,16 +631,16 @@ static int load_segment(tr_reader *r, size_t k, char *err, size_t errlen)
     r->data = NULL;
     int rc = read_file(path, &r->data, &r->size);
     if (rc != TR_OK) {
-        fail_msg(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        tr_errf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
         return rc;
     }
     if (r->size < SEG_HEADER || memcmp(r->data, SEG_MAGIC, 8) != 0 ||
         get64(r->data + 8) != r->segs[k]) {
-        fail_msg(err, errlen, "%s: bad segment header", path);
+        tr_errf(err, errlen, "%s: bad segment header", path);
         return TR_ERR_DATA;
     }
     if (r->loaded && r->segs[k] != r->expect) {
-        fail_msg(err, errlen, "%s: starts at record %" PRIu64 " but %" PRIu64
+        tr_errf(err, errlen, "%s: starts at record %" PRIu64 " but %" PRIu64
                  " was expected: records are missing", path, r->segs[k],
                  r->expect);
         return TR_ERR_DATA;
@@ -727,7 +714,7 @@ int tr_reader_open(const char *dir, uint64_t from_seq, tr_reader **out,
     if (rc == TR_OK && r->nsegs == 0)
         rc = TR_ERR_NOT_FOUND;
     if (rc != TR_OK) {
-        fail_msg(err, errlen, "%s: no journal here%s%s", dir,
+        tr_errf(err, errlen, "%s: no journal here%s%s", dir,
                  rc == TR_ERR_IO ? ": " : "",
                  rc == TR_ERR_IO ? strerror(errno) : "");
         tr_reader_close(r);
@@ -735,7 +722,7 @@ int tr_reader_open(const char *dir, uint64_t from_seq, tr_reader **out,
     }
     r->from = from_seq ? from_seq : r->segs[0];
     if (r->from < r->segs[0]) {
-        fail_msg(err, errlen, "%s: records %" PRIu64 "..%" PRIu64 " are not "
+        tr_errf(err, errlen, "%s: records %" PRIu64 "..%" PRIu64 " are not "
                  "in the journal (its oldest segment starts at %" PRIu64 ")",
                  dir, r->from, r->segs[0] - 1, r->segs[0]);
         tr_reader_close(r);
@@ -781,7 +768,7 @@ int tr_reader_next(tr_reader *r, tr_record *rec, char *err, size_t errlen)
             char why[160], path[4096];
             describe_damage(d, r->size, o, r->expect, why, sizeof why);
             seg_path(path, sizeof path, r->dir, r->segs[r->cur]);
-            fail_msg(err, errlen, "%s: offset %" PRIu64 ": %s", path,
+            tr_errf(err, errlen, "%s: offset %" PRIu64 ": %s", path,
                      r->base + o, why);
             return TR_ERR_DATA;
         }
@@ -823,7 +810,7 @@ int tr_snapshot_write(const char *dir, uint64_t seq, const void *data,
         if (fd >= 0)
             close(fd);
         remove(tmp);
-        fail_msg(err, errlen, "%s: cannot write snapshot: %s", path,
+        tr_errf(err, errlen, "%s: cannot write snapshot: %s", path,
                  strerror(saved));
         return TR_ERR_IO;
     }
@@ -889,9 +876,9 @@ int tr_snapshot_read_at(const char *dir, uint64_t seq, void **data,
     if (rc == TR_OK)
         *data = d;
     else if (rc == TR_ERR_DATA)
-        fail_msg(err, errlen, "%s is damaged (header or checksum)", path);
+        tr_errf(err, errlen, "%s is damaged (header or checksum)", path);
     else
-        fail_msg(err, errlen, "%s: cannot read: %s", path,
+        tr_errf(err, errlen, "%s: cannot read: %s", path,
                  rc == TR_ERR_NOT_FOUND ? "no such file" : strerror(errno));
     return rc;
 }
@@ -933,7 +920,7 @@ int tr_snapshot_read(const char *dir, uint64_t *seq, void **data, size_t *len,
             free(snaps);
             return TR_OK;
         }
-        fail_msg(err, errlen, "warning: %s is damaged and was skipped", path);
+        tr_errf(err, errlen, "warning: %s is damaged and was skipped", path);
     }
     free(snaps);
     return TR_ERR_NOT_FOUND;

@@ -296,13 +296,6 @@ static int wall_ms_sleep(unsigned ms)
     return nanosleep(&ts, NULL);
 }
 
-static int64_t wall_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * TR_NS_PER_SEC + ts.tv_nsec;
-}
-
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -1345,7 +1338,7 @@ static int commit_batch(tr_proj *p)
     if (rc == TR_OK && js.exists)
         rc = meta_set_int(p, "journal_written", js.mtime_ns);
     if (rc == TR_OK)
-        rc = meta_set_int(p, "updated", wall_ns());
+        rc = meta_set_int(p, "updated", tr_time_now());
     if (rc == TR_OK) {
         bnd b = bind_start(p, S_COMMIT);
         rc = b_exec(&b, "commit");
