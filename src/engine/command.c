@@ -216,6 +216,15 @@ int tr_commands_load(tr_commands *c, tr_dec *in)
     return TR_OK;
 }
 
+/* A signal or order came to nothing placed: refused (an invalid one is an
+ * answer too, not an error of the run). */
+static int placed(int rc, tr_cmd_answer *out)
+{
+    if (rc == TR_ERR_INVALID || (rc == TR_OK && !out->a.executed))
+        out->status = TR_CMD_REFUSED;
+    return rc == TR_ERR_INVALID ? TR_OK : rc;
+}
+
 int tr_commands_run(tr_commands *c, tr_engine *e, const tr_ev_control *ctl,
                     tr_cmd_answer *out)
 {
@@ -238,12 +247,7 @@ int tr_commands_run(tr_commands *c, tr_engine *e, const tr_ev_control *ctl,
         memcpy(s.strategy, ctl->strategy, sizeof s.strategy);
         memcpy(s.reasons, ctl->reasons, sizeof s.reasons);
         rc = tr_engine_signal(e, &s, ctl->limit_price, &out->a);
-        if (rc == TR_ERR_INVALID) {
-            out->status = TR_CMD_REFUSED;
-            rc = TR_OK;
-        } else if (!out->a.executed) {
-            out->status = TR_CMD_REFUSED;
-        }
+        rc = placed(rc, out);
         break;
     }
     case TR_CTL_ORDER: {
@@ -259,12 +263,7 @@ int tr_commands_run(tr_commands *c, tr_engine *e, const tr_ev_control *ctl,
         memcpy(o.strategy, ctl->strategy, sizeof o.strategy);
         rc = tr_engine_order(e, &o, ctl->stop_loss, ctl->take_profit,
                              &out->a);
-        if (rc == TR_ERR_INVALID) {
-            out->status = TR_CMD_REFUSED;
-            rc = TR_OK;
-        } else if (!out->a.executed) {
-            out->status = TR_CMD_REFUSED;
-        }
+        rc = placed(rc, out);
         break;
     }
     case TR_CTL_CANCEL:
