@@ -46,37 +46,45 @@ function reportBug(e) {
 }
 
 // ---- REST resources -------------------------------------------------------------
+// Each fetches and returns how to apply what it read: the refresh applies it
+// only if no write to the resource was answered meanwhile (see wrote()).
 const resources = {
-  account: async () => { state.account = await get('/account'); },
+  account: async () => { const a = await get('/account'); return () => { state.account = a; }; },
   portfolio: async () => {
     const p = await get('/portfolio');
     p.equity_curve = dedupeCurve(p.equity_curve || []);
-    state.portfolio = p;
+    return () => { state.portfolio = p; };
   },
   positions: async () => {
     const doc = await get('/positions?all=true');
     const m = new Map();
     for (const p of doc.positions) m.set(p.symbol, p);
-    state.positions = m;
-    state.symbols = doc.positions.map((p) => p.symbol);
+    return () => { state.positions = m; state.symbols = doc.positions.map((p) => p.symbol); };
   },
   orders: async () => {
     const [open, all] = await Promise.all([
       get('/orders?status=open&limit=10000'), get('/orders?limit=200')]);
-    state.openOrders = open.orders;
-    state.orders = all.orders;
+    return () => { state.openOrders = open.orders; state.orders = all.orders; };
   },
   trades: async () => {
-    state.trades = (await get('/trades?limit=200')).trades;
+    const t = (await get('/trades?limit=200')).trades;
+    return () => { state.trades = t; };
   },
-  strategies: async () => { state.strategies = (await get('/strategies')).strategies; },
-  risk: async () => { state.risk = await get('/risk'); },
+  strategies: async () => {
+    const s = (await get('/strategies')).strategies;
+    return () => { state.strategies = s; };
+  },
+  risk: async () => { const r = await get('/risk'); return () => { state.risk = r; }; },
   ready: async () => {
     // /ready answers 503 with the same body while starting: read it anyway.
     const res = await fetch('/api/v1/ready', { cache: 'no-store' });
-    state.ready = await res.json();
+    const r = await res.json();
+    return () => { state.ready = r; };
   },
-  backtests: async () => { state.backtests = (await get('/backtests')).backtests; },
+  backtests: async () => {
+    const b = (await get('/backtests')).backtests;
+    return () => { state.backtests = b; };
+  },
 };
 // Which topics a resource's refresh announces.
 const topicsOf = {
@@ -101,18 +109,34 @@ function dedupeCurve(curve) {
 }
 
 const MIN_GAP_MS = 1500; // per resource: a busy feed stays far below the rate limit
-const track = new Map(); // name -> {busy, last, again}
+const track = new Map(); // name -> {busy, last, again, gen}
+function tracked(name) {
+  let t = track.get(name);
+  if (!t) { t = { busy: null, last: 0, again: null, gen: 0 }; track.set(name, t); }
+  return t;
+}
+
+// After the server answered a write of ours to a resource: a fetch of it
+// still in flight may have read the state before that write, so its result
+// is dropped (else a stale copy would show for a moment, and a button
+// clicked then would act on it), and the resource is fetched again.
+export function refetch(name) {
+  tracked(name).gen += 1;
+  return refresh(name);
+}
 
 // Fetch a resource now, or as soon as the throttle allows. Resolves when
 // this or a following fetch of it is done.
 export function refresh(name) {
-  let t = track.get(name);
-  if (!t) { t = { busy: null, last: 0, again: null }; track.set(name, t); }
+  const t = tracked(name);
   if (t.again) return t.again;
   const run = async () => {
     t.last = Date.now();
+    const gen = t.gen;
     try {
-      await resources[name]();
+      const apply = await resources[name]();
+      if (gen !== t.gen) return; // older than a write answered meanwhile
+      apply();
       if (state.lastError?.what === name) { state.lastError = null; emit('error', null); }
       for (const topic of topicsOf[name]) emit(topic);
     } catch (e) {

@@ -64,7 +64,9 @@ sizing: {method: percent, percent: 10}
 exits:
   stop_loss: {percent: 5}
   take_profit: {percent: 10}
-risk: {enabled: true, max_position_pct: 20}
+# The steps' own orders must not depend on how far the strategy got (a slow
+# machine replays more bars per step): limits that would refuse them are off.
+risk: {enabled: true, max_position_pct: 20, max_portfolio_risk_pct: 100, max_correlation: 0}
 run:
   journal: ${tmp}/run/journal
   database: ${tmp}/run/trader.db
@@ -169,6 +171,9 @@ async function step(name, fn) {
     failed++;
     console.log(`FAIL: ${name}: ${e.message.split('\n').slice(0, 6).join('\n  ')}`);
     for (const p of browser.pages()) {
+      // The errors the page shows say why an action failed.
+      const shown = await p.locator('.err:not([hidden])').allInnerTexts().catch(() => []);
+      for (const t of shown.filter((x) => x.trim())) console.log(`  the page shows: ${t.trim()}`);
       await p.screenshot({ path: `${OUT}/fail-${name.replace(/\W+/g, '-')}.png`, fullPage: true }).catch(() => {});
     }
   }

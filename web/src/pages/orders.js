@@ -1,7 +1,7 @@
 // pages/orders.js: open orders with cancel (one, or all behind a
 // confirmation), an order ticket, the order history with statuses and the
 // recent fills.
-import { state, fillKey, isFreshFill, refresh } from '../store.js';
+import { state, fillKey, isFreshFill, refetch } from '../store.js';
 import { call, can } from '../api.js';
 import { el, section, KeyedTable, confirmAction, act, errLine, badge, showErr } from '../ui.js';
 import * as fmt from '../fmt.js';
@@ -91,7 +91,7 @@ function ticket() {
     const o = await act(submit, err, () => call('POST', '/orders', body));
     if (o) {
       ok.textContent = `Order #${o.id} ${o.status}: ${o.side} ${fmt.qty(o.qty)} ${o.symbol} ${fmt.label(o.type)}.`;
-      refresh('orders');
+      refetch('orders');
     }
   });
   const fillSymbols = () => {
@@ -116,7 +116,7 @@ export default {
           type: 'button', 'aria-label': `Cancel order ${o0.id}`, 'data-ctl': 'cancel',
           on: { click: () => act(b, err, async () => {
             await call('DELETE', `/orders/${cur().id}`);
-            refresh('orders');
+            refetch('orders');
           }) },
         }, 'Cancel');
         return [b, err];
@@ -162,7 +162,7 @@ export default {
           });
           if (!ok) return;
           const ans = await act(cancelAll, err, () => call('DELETE', '/orders'));
-          if (ans) { note.textContent = `${ans.cancelled} cancelled.`; refresh('orders'); }
+          if (ans) { note.textContent = `${ans.cancelled} cancelled.`; refetch('orders'); }
         } },
       }, 'Cancel all…');
       tools.push(el('div.tools', cancelAll, err, note));

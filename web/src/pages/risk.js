@@ -1,7 +1,7 @@
 // pages/risk.js: every limit with its use, the kill switch (admin, behind a
 // confirmation) and the latest risk alerts, those that arrived while the
 // page was open highlighted.
-import { state, alertKey, isFreshAlert, refresh } from '../store.js';
+import { state, alertKey, isFreshAlert, refresh, refetch } from '../store.js';
 import { call, can } from '../api.js';
 import { el, section, KeyedTable, confirmAction, act, errLine, meter, badge, clear } from '../ui.js';
 import * as fmt from '../fmt.js';
@@ -48,7 +48,7 @@ export default {
           });
           if (!ok) return;
           const r = await act(killBtn, killErr, () => call('POST', on ? '/risk/resume' : '/risk/halt'));
-          if (r !== undefined) { await refresh('risk'); refresh('portfolio'); refresh('account'); }
+          if (r !== undefined) { await refetch('risk'); refresh('portfolio'); refresh('account'); }
         } },
       });
     }

@@ -2,7 +2,7 @@
 // admin role enables or disables it and edits its parameters in a form
 // checked here (type, range) and again by the server (its 422 names the
 // field, shown beside it).
-import { state, refresh } from '../store.js';
+import { state, refetch } from '../store.js';
 import { call, can } from '../api.js';
 import { el, section, act, errLine, badge, showErr, setText, clear } from '../ui.js';
 import * as fmt from '../fmt.js';
@@ -48,7 +48,7 @@ function strategyCard(s0) {
         const cur = state.strategies.find((s) => s.name === name);
         const want = !cur?.enabled;
         const ans = await act(toggle, toggleErr, () => call('PATCH', `/strategies/${encodeURIComponent(name)}`, { enabled: want }));
-        if (ans) { Object.assign(cur, ans); render(ans); refresh('strategies'); }
+        if (ans) { Object.assign(cur, ans); render(ans); refetch('strategies'); }
       } },
     });
   }
@@ -125,7 +125,7 @@ function strategyCard(s0) {
         if (cur) Object.assign(cur, ans);
         saved.textContent = 'Saved: the strategy restarts with them and warms up from the next bar.';
         render(ans);
-        refresh('strategies');
+        refetch('strategies');
       }
     });
     clear(params, form);
