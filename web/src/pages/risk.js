@@ -38,7 +38,8 @@ export default {
       killBtn = el('button.btn#kill-switch', {
         type: 'button', 'data-ctl': 'kill-switch',
         on: { click: async () => {
-          const on = state.risk?.kill_switch;
+          // What the button says, not the state (a refresh may land between).
+          const on = killBtn.dataset.on === 'true';
           const ok = await confirmAction(on ? {
             title: 'Resume trading?', ok: 'Resume trading', danger: false,
             message: 'The kill switch goes off: strategies and signals may open new positions again (other risk halts stay in force).',
@@ -74,6 +75,7 @@ export default {
           halted ? ' A risk limit halted new entries.' : ' New entries are allowed.'));
       if (killBtn) {
         killBtn.textContent = r.kill_switch ? 'Resume trading…' : 'Halt trading…';
+        killBtn.dataset.on = String(!!r.kill_switch);
         killBtn.className = `btn ${r.kill_switch ? 'primary' : 'danger'}`;
       }
       alerts.sync(r.alerts);

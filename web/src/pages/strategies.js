@@ -44,13 +44,22 @@ function strategyCard(s0) {
     toggleErr = errLine();
     toggle = el('button.btn.small', {
       type: 'button', id: `strat-toggle-${slug}`, 'aria-pressed': 'false', 'data-ctl': 'strategy-toggle',
+      // The click does what the button says ("Enable" enables): the state
+      // may be a moment older or newer than what is shown.
       on: { click: async () => {
-        const cur = state.strategies.find((s) => s.name === name);
-        const want = !cur?.enabled;
+        const want = toggle.getAttribute('aria-pressed') !== 'true';
         const ans = await act(toggle, toggleErr, () => call('PATCH', `/strategies/${encodeURIComponent(name)}`, { enabled: want }));
-        if (ans) { Object.assign(cur, ans); render(ans); refetch('strategies'); }
+        if (ans) { applyAnswer(ans); refetch('strategies'); }
       } },
     });
+  }
+
+  // The server's answer to a PATCH into the state (the entry there now: a
+  // refresh may have replaced the array since the click) and on screen.
+  function applyAnswer(ans) {
+    const cur = state.strategies.find((x) => x.name === name);
+    if (cur) Object.assign(cur, ans);
+    render(ans);
   }
 
   // Parameters: a form for admins, a plain list for the others.
@@ -121,10 +130,8 @@ function strategyCard(s0) {
         }
       });
       if (ans) {
-        const cur = state.strategies.find((x) => x.name === name);
-        if (cur) Object.assign(cur, ans);
+        applyAnswer(ans);
         saved.textContent = 'Saved: the strategy restarts with them and warms up from the next bar.';
-        render(ans);
         refetch('strategies');
       }
     });
