@@ -150,9 +150,10 @@ function watch(page, who) {
   page.on('console', (m) => {
     consoleLog.write(`[${elapsed()}s ${who}] ${m.type()}: ${m.text()}\n`);
     if (m.type() !== 'error') return;
-    // While it restarts, the server refuses connections, then answers 503
-    // until it has recovered from its journal.
-    const expected = (outage && /ERR_CONNECTION_REFUSED|WebSocket connection to .* failed|Failed to fetch|status of 503/.test(m.text())) ||
+    // While it restarts, the server resets the requests it was serving,
+    // refuses connections, then answers 503 until it has recovered from
+    // its journal.
+    const expected = (outage && /ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|WebSocket connection to .* failed|Failed to fetch|status of 503/.test(m.text())) ||
       (expectStatus && m.text().includes(`status of ${expectStatus}`));
     if (!expected) problems.push(`${who} console error: ${m.text()}`);
   });
