@@ -364,7 +364,10 @@ static void dispatch(tr_api *a, const tr_api_request *req, tr_api_response *r,
         allow = "GET", h = is(m, "GET") ? tr__api_trades : NULL;
     else if (n == 1 && !strcmp(s0, "signals"))
         *route = "/api/v1/signals",
-        allow = "POST", h = is(m, "POST") ? tr__api_signal : NULL;
+        allow = "GET, POST",
+        h = is(m, "GET")    ? tr__api_signals
+            : is(m, "POST") ? tr__api_signal
+                            : NULL;
     else if (n == 1 && !strcmp(s0, "strategies"))
         *route = "/api/v1/strategies",
         allow = "GET", h = is(m, "GET") ? tr__api_strategies : NULL;

@@ -1,5 +1,5 @@
-/* api_read.c: the API's reads: state from the engine's view, bars from the
- * SQLite store, metrics. */
+/* api_read.c: the API's reads: state from the engine's view, bars and
+ * signals from the SQLite store, metrics. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -260,15 +260,23 @@ static void write_order(tr_jw *w, const tr_view_state *s, const tr_order *o)
     tr_jw_end(w);
 }
 
-/* ?limit=N (1..10000, default 100), ?since=ISO time, ?symbol=S. */
-static int list_filters(tr_api *a, const tr_api_request *req, size_t *limit,
-                        tr_time *since, tr_sym *sym, int *has_sym,
+/* The filters of a list: ?limit=N (1..10000, default 100), ?since=ISO
+ * time, ?symbol=S. */
+typedef struct {
+    size_t limit;
+    tr_time since;
+    tr_sym sym;
+    int has_sym;
+} list_filter;
+
+static int list_filters(tr_api *a, const tr_api_request *req, list_filter *f,
                         tr_api_response *r)
 {
     char buf[64];
-    *limit = 100;
-    *since = INT64_MIN;
-    *has_sym = 0;
+    f->limit = 100;
+    f->since = INT64_MIN;
+    f->sym = 0;
+    f->has_sym = 0;
     if (tr__api_query(req->query, "limit", buf, sizeof buf)) {
         char *end;
         long v = strtol(buf, &end, 10);
@@ -277,18 +285,18 @@ static int list_filters(tr_api *a, const tr_api_request *req, size_t *limit,
                           "from 1 to 10000", "limit");
             return 0;
         }
-        *limit = (size_t)v;
+        f->limit = (size_t)v;
     }
     if (tr__api_query(req->query, "since", buf, sizeof buf) &&
-        tr_time_parse(buf, strlen(buf), since) != TR_OK) {
+        tr_time_parse(buf, strlen(buf), &f->since) != TR_OK) {
         tr__api_error(r, 400, "invalid", "since must be a date or time such "
                       "as 2024-01-31 or 2024-01-31T14:30:00Z", "since");
         return 0;
     }
     if (tr__api_query(req->query, "symbol", buf, sizeof buf)) {
-        if (!tr__api_symbol(a, buf, "symbol", sym, r))
+        if (!tr__api_symbol(a, buf, "symbol", &f->sym, r))
             return 0;
-        *has_sym = 1;
+        f->has_sym = 1;
     }
     return 1;
 }
@@ -298,11 +306,8 @@ void tr__api_orders(tr_api *a, const tr_api_request *req,
                     tr_api_response *r)
 {
     (void)who, (void)seg;
-    size_t limit;
-    tr_time since;
-    tr_sym sym = 0;
-    int has_sym;
-    if (!list_filters(a, req, &limit, &since, &sym, &has_sym, r))
+    list_filter f;
+    if (!list_filters(a, req, &f, r))
         return;
     char st[24] = "";
     int want = -1, open_only = 0;
@@ -329,11 +334,11 @@ void tr__api_orders(tr_api *a, const tr_api_request *req,
     tr_jw_arr(&w);
     const tr_view_state *s = tr_view_acquire(a->d.view);
     size_t k = 0;
-    for (size_t i = s->norders; i-- > 0 && k < limit;) { /* newest first */
+    for (size_t i = s->norders; i-- > 0 && k < f.limit;) { /* newest first */
         const tr_order *o = &s->orders[i];
-        if (!o->id || (has_sym && o->sym != sym) || o->updated < since ||
-            (open_only && tr_order_is_final(o->status)) ||
-            (want >= 0 && (int)o->status != want))
+        if (!o->id || (f.has_sym && o->sym != f.sym) ||
+            o->updated < f.since ||
+            (open_only && tr_order_is_final(o->status)) || (want >= 0 && (int)o->status != want))
             continue;
         write_order(&w, s, o);
         k++;
@@ -386,11 +391,8 @@ void tr__api_trades(tr_api *a, const tr_api_request *req,
                     tr_api_response *r)
 {
     (void)who, (void)seg;
-    size_t limit;
-    tr_time since;
-    tr_sym sym = 0;
-    int has_sym;
-    if (!list_filters(a, req, &limit, &since, &sym, &has_sym, r))
+    list_filter f;
+    if (!list_filters(a, req, &f, r))
         return;
     tr_jw w;
     tr_jw_init(&w);
@@ -399,19 +401,19 @@ void tr__api_trades(tr_api *a, const tr_api_request *req,
     tr_jw_arr(&w);
     const tr_view_state *s = tr_view_acquire(a->d.view);
     size_t k = 0;
-    for (size_t i = s->nfills; i-- > 0 && k < limit;) {
-        const tr_fill *f = &s->fills[i];
-        if ((has_sym && f->sym != sym) || f->time < since)
+    for (size_t i = s->nfills; i-- > 0 && k < f.limit;) {
+        const tr_fill *x = &s->fills[i];
+        if ((f.has_sym && x->sym != f.sym) || x->time < f.since)
             continue;
         tr_jw_obj(&w);
-        tr_jw_kint(&w, "order_id", (int64_t)f->order_id);
-        tr_jw_kstr(&w, "symbol", f->sym < s->nsyms ? s->symbols[f->sym] : "?");
-        tr_jw_kstr(&w, "side", tr_side_name(f->side));
-        tr_jw_kstr(&w, "role", tr_order_role_name(f->role));
-        tr_jw_kfx(&w, "qty", f->qty);
-        tr_jw_kfx(&w, "price", f->price);
-        tr_jw_kfx(&w, "commission", f->commission);
-        tr_jw_ktime(&w, "time", f->time);
+        tr_jw_kint(&w, "order_id", (int64_t)x->order_id);
+        tr_jw_kstr(&w, "symbol", x->sym < s->nsyms ? s->symbols[x->sym] : "?");
+        tr_jw_kstr(&w, "side", tr_side_name(x->side));
+        tr_jw_kstr(&w, "role", tr_order_role_name(x->role));
+        tr_jw_kfx(&w, "qty", x->qty);
+        tr_jw_kfx(&w, "price", x->price);
+        tr_jw_kfx(&w, "commission", x->commission);
+        tr_jw_ktime(&w, "time", x->time);
         tr_jw_end(&w);
         k++;
     }
@@ -587,6 +589,99 @@ void tr__api_risk(tr_api *a, const tr_api_request *req,
     tr__api_json(r, 200, &w);
 }
 
+/* The run's SQLite store, read-only; NULL with a 503 in r when it is not
+ * there yet (the projection creates it from the journal). */
+static sqlite3 *open_store(tr_api *a, tr_api_response *r)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(a->d.cfg->run.database, &db, SQLITE_OPEN_READONLY,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        tr__api_error(r, 503, "unavailable", "the database is not there yet "
+                      "(it is projected from the journal; try again)", NULL);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 2000);
+    return db;
+}
+
+/* Closes a query of the store whose rows went into w's open array (inside
+ * an object) and answers w, or a 503 when the rows stopped short (rc, the
+ * last sqlite3_step, is not SQLITE_DONE). */
+static void answer_rows(sqlite3 *db, sqlite3_stmt *st, int rc, tr_jw *w,
+                        tr_api_response *r)
+{
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    tr_jw_end(w);
+    tr_jw_end(w);
+    if (rc != SQLITE_DONE) {
+        tr_jw_free(w);
+        tr__api_error(r, 503, "unavailable", "the database is busy; try "
+                      "again", NULL);
+        return;
+    }
+    tr__api_json(r, 200, w);
+}
+
+/* Signals, newest first, from the store: each strategy's and each API
+ * caller's, executed or refused, with the risk decision. The store follows
+ * the journal within a moment, so a signal just answered may be missing
+ * for that moment. */
+void tr__api_signals(tr_api *a, const tr_api_request *req,
+                     const tr_key_info *who, const char (*seg)[96],
+                     tr_api_response *r)
+{
+    (void)who, (void)seg;
+    list_filter f;
+    if (!list_filters(a, req, &f, r))
+        return;
+    sqlite3 *db = open_store(a, r);
+    if (!db)
+        return;
+    /* ?1 = -1: every symbol (sym ids are never negative). */
+    const char *sql = "SELECT seq, time, sym, action, confidence, qty, stop, "
+                      "take_profit, strategy, risk_reason, detail, reasons "
+                      "FROM signals WHERE (?1 < 0 OR sym = ?1) AND time >= ?2 "
+                      "ORDER BY seq DESC LIMIT ?3";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        tr__api_error(r, 503, "unavailable", "the database has no signals "
+                      "table yet", NULL);
+        return;
+    }
+    sqlite3_bind_int64(st, 1, f.has_sym ? (sqlite3_int64)f.sym : -1);
+    sqlite3_bind_int64(st, 2, f.since);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)f.limit);
+    tr_jw w;
+    tr_jw_init(&w);
+    tr_jw_obj(&w);
+    tr_jw_key(&w, "signals");
+    tr_jw_arr(&w);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = tr_symtab_name(a->syms,
+                                          (tr_sym)sqlite3_column_int64(st, 2));
+        tr_jw_obj(&w);
+        tr_jw_kint(&w, "seq", sqlite3_column_int64(st, 0));
+        tr_jw_ktime(&w, "time", sqlite3_column_int64(st, 1));
+        tr_jw_kstr(&w, "symbol", name ? name : "?");
+        tr_jw_kstr(&w, "action", (const char *)sqlite3_column_text(st, 3));
+        tr_jw_knum(&w, "confidence", sqlite3_column_double(st, 4));
+        static const char *const opt[] = {"qty", "stop_loss", "take_profit"};
+        for (int k = 0; k < 3; k++) /* NULL: not given, sized by risk */
+            if (sqlite3_column_type(st, 5 + k) != SQLITE_NULL)
+                tr_jw_kfx(&w, opt[k], sqlite3_column_int64(st, 5 + k));
+        tr_jw_kstr(&w, "strategy", (const char *)sqlite3_column_text(st, 8));
+        tr_jw_kstr(&w, "decision", (const char *)sqlite3_column_text(st, 9));
+        tr_jw_kstr(&w, "detail", (const char *)sqlite3_column_text(st, 10));
+        tr_jw_kstr(&w, "reasons", (const char *)sqlite3_column_text(st, 11));
+        tr_jw_end(&w);
+    }
+    answer_rows(db, st, rc, &w, r);
+}
+
 void tr__api_bars(tr_api *a, const tr_api_request *req,
                   const tr_key_info *who, const char (*seg)[96],
                   tr_api_response *r)
@@ -619,15 +714,9 @@ void tr__api_bars(tr_api *a, const tr_api_request *req,
         }
         limit = (size_t)v;
     }
-    sqlite3 *db = NULL;
-    if (sqlite3_open_v2(a->d.cfg->run.database, &db, SQLITE_OPEN_READONLY,
-                        NULL) != SQLITE_OK) {
-        sqlite3_close(db);
-        tr__api_error(r, 503, "unavailable", "the database is not there yet "
-                      "(it is projected from the journal; try again)", NULL);
+    sqlite3 *db = open_store(a, r);
+    if (!db)
         return;
-    }
-    sqlite3_busy_timeout(db, 2000);
     /* The latest `limit` bars in the range, returned oldest first. */
     const char *sql = "SELECT time, o, h, l, c, v FROM (SELECT * FROM bars "
                       "WHERE sym = ?1 AND time >= ?2 AND time <= ?3 ORDER BY "
@@ -660,17 +749,7 @@ void tr__api_bars(tr_api *a, const tr_api_request *req,
         tr_jw_kfx(&w, "volume", sqlite3_column_int64(st, 5));
         tr_jw_end(&w);
     }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    tr_jw_end(&w);
-    tr_jw_end(&w);
-    if (rc != SQLITE_DONE) {
-        tr_jw_free(&w);
-        tr__api_error(r, 503, "unavailable", "the database is busy; try "
-                      "again", NULL);
-        return;
-    }
-    tr__api_json(r, 200, &w);
+    answer_rows(db, st, rc, &w, r);
 }
 
 void tr__api_metrics(tr_api *a, tr_api_response *r)

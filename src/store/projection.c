@@ -133,7 +133,12 @@ static const char mig2[] =
     "CREATE INDEX audit_log_order ON audit_log(order_id);"
     "CREATE INDEX risk_events_time ON risk_events(time);";
 
-static const char *const migrations[TR_PROJ_SCHEMA_VERSION] = {mig1, mig2};
+static const char mig3[] =
+    /* v3: GET /api/v1/signals?symbol=S reads a symbol's newest first. */
+    "CREATE INDEX signals_sym ON signals(sym, seq);";
+
+static const char *const migrations[TR_PROJ_SCHEMA_VERSION] = {mig1, mig2,
+                                                               mig3};
 
 /* The data tables, emptied when the database must be projected anew. */
 static const char reset_sql[] =

@@ -75,7 +75,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TR_PROJ_SCHEMA_VERSION 2
+#define TR_PROJ_SCHEMA_VERSION 3
 
 typedef struct tr_proj tr_proj;
 

@@ -19,6 +19,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -515,6 +516,52 @@ api:
     if b:
         times = [x["time"] for x in b["bars"]]
         check(times == sorted(times), "bars oldest first")
+
+    # Signal history from the database: the posted ones with their risk
+    # decision, newest first, filtered; the same rows as the table itself.
+    def signals_in_store():
+        s, d, _ = api.call("GET", "/api/v1/signals?limit=10000", viewer)
+        return d if s == 200 and any(x["decision"] == "kill_switch"
+                                     for x in d["signals"]) else None
+    sl = wait_for(signals_in_store, "the refused signal in the database")
+    if sl:
+        got = sl["signals"]
+        check([x["seq"] for x in got] == sorted((x["seq"] for x in got),
+                                                reverse=True),
+              "signals newest first")
+        mine = [x for x in got if x["strategy"] == "tv-alert"]
+        check(len(mine) == 1 and mine[0]["symbol"] == "SYNB" and
+              mine[0]["action"] == "buy" and mine[0]["qty"] == 5 and
+              mine[0]["decision"] == "ok" and
+              mine[0]["confidence"] == Decimal("0.8"),
+              "the posted signal, once (its repeat placed nothing): %s" %
+              mine)
+        halted = [x for x in got if x["decision"] == "kill_switch"]
+        check(len(halted) == 1 and halted[0]["symbol"] == "SYNC" and
+              halted[0]["detail"], "the refused one says why: %s" % halted)
+        db = sqlite3.connect("file:%s/run/trader.db?mode=ro" % tmp,
+                             uri=True)
+        rows = db.execute("SELECT seq FROM signals ORDER BY seq DESC "
+                          "LIMIT 10000").fetchall()
+        db.close()
+        have = [x["seq"] for x in got]
+        check(have == [r[0] for r in rows],
+              "the same signals as the table (%d vs %d rows)" %
+              (len(have), len(rows)))
+    st, one, _ = api.call("GET", "/api/v1/signals?symbol=SYNC&limit=2",
+                          viewer)
+    check(st == 200 and 1 <= len(one["signals"]) <= 2 and
+          all(x["symbol"] == "SYNC" for x in one["signals"]),
+          "signals of one symbol, at most limit: %s %s" % (st, one))
+    st, one, _ = api.call("GET", "/api/v1/signals?since=2100-01-01",
+                          viewer)
+    check(st == 200 and one["signals"] == [], "since the future: none")
+    for q, code, field in (("limit=0", 400, "limit"),
+                           ("since=yesterday", 400, "since"),
+                           ("symbol=NOPE", 422, "symbol")):
+        st, e, _ = api.call("GET", "/api/v1/signals?" + q, viewer)
+        check(st == code and e["error"]["field"] == field,
+              "GET /signals?%s: %s %s" % (q, st, e))
 
     # Metrics: the standard set, counted requests, no key needed.
     st, text, hdr = api.call("GET", "/metrics")

@@ -148,7 +148,7 @@ fi
 [ "$(q "SELECT COUNT(*) FROM audit_log a JOIN orders o ON o.id = a.order_id WHERE a.seq = o.seq AND a.action != 'submitted' AND a.after_status != o.status")" = 0 ] &&
   ok || fail "an order's last audit row is not its status"
 [ "$(q "PRAGMA integrity_check")" = ok ] && ok || fail "integrity check"
-[ "$(q "PRAGMA user_version")" = 2 ] && ok || fail "schema version"
+[ "$(q "PRAGMA user_version")" = 3 ] && ok || fail "schema version"
 [ "$(q "SELECT name FROM symbols ORDER BY id" | tr '\n' ' ')" = "AAA BBB CCC " ] && ok || fail "symbols"
 
 # ---- 2. status ---------------------------------------------------------------
@@ -232,9 +232,9 @@ sed 's/live/main/g' "$tmp/dump1" | grep -v '^INSERT INTO sessions' | diff -q - "
 
 # ---- 5. migrate and errors ----------------------------------------------------
 expect_status 0 "$trader" db migrate --db "$tmp/m/new.db"
-expect_out "$tmp/m/new.db: schema version 0 -> 2 (2 migrations applied in $(awk '{print $(NF-1)}' "$tmp/out" | tr -d '(') s)"
+expect_out "$tmp/m/new.db: schema version 0 -> 3 (3 migrations applied in $(awk '{print $(NF-1)}' "$tmp/out" | tr -d '(') s)"
 expect_status 0 "$trader" db migrate --db "$tmp/m/new.db"
-grep -q "schema version 2, up to date" "$tmp/out" && ok || fail "migrate twice: $(cat "$tmp/out")"
+grep -q "schema version 3, up to date" "$tmp/out" && ok || fail "migrate twice: $(cat "$tmp/out")"
 expect_status 0 "$trader" db migrate -c "$tmp/main.yaml"
 grep -q "up to date" "$tmp/out" && ok || fail "migrate -c: $(cat "$tmp/out")"
 

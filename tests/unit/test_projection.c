@@ -657,11 +657,12 @@ static void test_tables(const char *db)
               "accepted|7\ncanceled|1\nfilled|5\npartially_filled|1\n"
               "submitted|7\n");
 
-    /* the indexes of migration 2 */
+    /* the indexes of migrations 2 and 3 */
     CHECK_EQ_I64(q_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = "
                            "'index' AND name IN ('orders_status', "
                            "'orders_sym', 'fills_sym_time', 'fills_order', "
-                           "'signals_time', 'audit_log_order')"), 6);
+                           "'signals_time', 'audit_log_order', "
+                           "'signals_sym')"), 7);
     CHECK_STR(q_rows(db, "PRAGMA journal_mode"), "wal\n");
 }
 

@@ -19,7 +19,7 @@ export const state = {
   risk: null,
   ready: null,
   backtests: [],
-  signals: [],         // live only (no REST history of signals)
+  signals: [],         // live, from the stream (the chart reads older ones from GET /signals)
   logs: [],            // live only
   freshAlerts: new Map(), // alert key -> when it arrived (ms), while we watch
   freshFills: new Map(),  // fill key -> when it arrived

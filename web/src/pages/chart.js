@@ -99,7 +99,7 @@ export default {
     let raw = [];       // the symbol's bars, oldest first, {time(s), o, h, l, c, v}
     let agg = [];       // raw in the chosen timeframe
     let fills = [];     // fills of sym (REST, then live)
-    let pastSignals = []; // signals of sym before the page opened (from orders)
+    let pastSignals = []; // signals of sym before the page opened (GET /signals)
     let loading = null, pending = [];
     let linesKey = '', plKey = '';
 
@@ -154,23 +154,18 @@ export default {
       showErr(err, null);
       const my = (loading = Symbol('load'));
       try {
-        const [bars, trades, orders] = await Promise.all([
+        const [bars, trades, signals] = await Promise.all([
           get(`/bars/${encodeURIComponent(s)}?limit=5000`),
           get(`/trades?symbol=${encodeURIComponent(s)}&limit=1000`),
-          get(`/orders?symbol=${encodeURIComponent(s)}&limit=1000`),
+          get(`/signals?symbol=${encodeURIComponent(s)}&limit=1000`),
         ]);
         if (my !== loading) return;
         raw = bars.bars.map((b) => ({ time: fmt.epoch(b.time), open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume }));
         for (const b of pending) addRaw(b);
         pending = [];
         fills = trades.trades.slice().reverse();
-        // The API keeps no list of past signals: those before this page
-        // opened are read off the orders they placed (entries and exits,
-        // at the bar of the signal); the stream adds every new one,
-        // refused ones too.
-        pastSignals = orders.orders
-          .filter((o) => (o.role === 'entry' || o.role === 'exit') && o.status !== 'rejected')
-          .map((o) => ({ symbol: s, action: o.side.toUpperCase(), decision: 'ok', time: o.created_at }));
+        // Refused signals too; the stream adds the new ones.
+        pastSignals = signals.signals;
         base = baseInterval(raw);
         const tfs = timeframes(base);
         const keep = tf && tfs.find((x) => x.id === tf.id);
@@ -257,7 +252,7 @@ export default {
       for (const s of [...state.signals, ...pastSignals]) {
         const act = String(s.action).toUpperCase();
         if (s.symbol !== sym || act === 'HOLD') continue;
-        const k = `${s.time}|${act}`;
+        const k = s.seq ?? `${s.time}|${act}`; // in both lists: once
         if (seen.has(k)) continue;
         seen.add(k);
         const t = fmt.epoch(s.time);
