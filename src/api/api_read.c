@@ -430,7 +430,8 @@ static void write_strategy(tr_api *a, tr_jw *w)
     int enabled = s->strategy_enabled;
     double params[TR_STRAT_MAX_PARAMS];
     memcpy(params, s->params, sizeof params);
-    size_t trades = 0;
+    size_t trades = 0, round_trips = s->round_trips;
+    size_t won = s->round_trips_won;
     tr_fx realized = 0;
     for (size_t i = 0; i < s->nfills; i++)
         trades += s->fills[i].role != TR_ROLE_ENTRY;
@@ -468,6 +469,8 @@ static void write_strategy(tr_api *a, tr_jw *w)
     }
     tr_jw_end(w);
     tr_jw_kint(w, "exits", (int64_t)trades);
+    tr_jw_kint(w, "trades", (int64_t)round_trips);
+    tr_jw_kint(w, "trades_won", (int64_t)won);
     tr_jw_kfx(w, "realized_pnl", realized);
     tr_jw_end(w);
 }

@@ -31,6 +31,7 @@ struct tr_view {
     int64_t day;             /* UTC day of the last equity point */
     tr_fx last_equity;
     int have_equity;
+    size_t trades_seen;      /* trade log entries counted into round_trips */
 };
 
 tr_view *tr_view_new(size_t nsyms, const char *const *symbols,
@@ -178,6 +179,14 @@ int tr_view_publish(tr_view *v, const tr_engine *e, uint64_t seq)
     s->realized = port->realized;
     s->commissions = port->commissions;
     s->open_positions = port->open_positions;
+    const tr_trade_log *tl = tr_engine_trades(e);
+    for (; v->trades_seen < tl->n; v->trades_seen++) {
+        const tr_trade *t = &tl->v[v->trades_seen];
+        if (t->open) /* valued at the end of a run, not closed */
+            continue;
+        s->round_trips++;
+        s->round_trips_won += t->pnl > 0;
+    }
     const tr_risk *r = tr_engine_risk_const(e);
     s->halted = tr_risk_halted(r);
     s->kill_switch = tr_risk_kill_switch(r);

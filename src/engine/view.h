@@ -34,6 +34,8 @@ typedef struct tr_view_state {
     tr_fx day_start_equity;  /* equity at the close of the previous day */
     tr_fx peak_equity;
     size_t open_positions;
+    size_t round_trips;      /* closed trades (flat to flat) of the trade log */
+    size_t round_trips_won;  /* those with a net profit */
     int halted;              /* any halt in force */
     int kill_switch;
     int strategy_enabled;

@@ -283,6 +283,20 @@ api:
                          viewer)
     check(any(int(t["order_id"]) == oid and t["qty"] == 5
               for t in tr["trades"]), "the signal's fill is among the trades")
+    # Round trips, counted here from every fill: flat to flat, a fill
+    # that crosses zero closes one and opens the next.
+    st, every, _ = api.call("GET", "/api/v1/trades?limit=10000", viewer)
+    pos, trips = {}, 0
+    for t in reversed(every["trades"]):
+        before = pos.get(t["symbol"], Decimal(0))
+        after = before + (t["qty"] if t["side"] == "buy" else -t["qty"])
+        trips += before != 0 and (after == 0 or (after > 0) != (before > 0))
+        pos[t["symbol"]] = after
+    st, strat, _ = api.call("GET", "/api/v1/strategies/sma_cross", viewer)
+    check(len(every["trades"]) < 10000 and strat["trades"] == trips and
+          trips > 0 and 0 <= strat["trades_won"] <= trips,
+          "round trips %s (won %s), from the fills %d" %
+          (strat["trades"], strat["trades_won"], trips))
     st, one, _ = api.call("GET", "/api/v1/positions/SYNA", viewer)
     check(st == 200 and one["symbol"] == "SYNA", "one position: %s" % st)
     st, _, _ = api.call("GET", "/api/v1/positions/NOPE", viewer)

@@ -1,4 +1,4 @@
-// pages/strategies.js: each strategy with its status, P&L and exits; the
+// pages/strategies.js: each strategy with its status, P&L and trades; the
 // admin role enables or disables it and edits its parameters in a form
 // checked here (type, range) and again by the server (its 422 names the
 // field, shown beside it).
@@ -35,7 +35,7 @@ function strategyCard(s0) {
   const slug = name.replace(/[^\w-]/g, '_');
   const status = el('span');
   const pnl = el('span.v');
-  const exits = el('span.v');
+  const trades = el('span.v');
   const summary = el('p.muted', s0.summary || '');
   const admin = can.admin();
 
@@ -142,7 +142,8 @@ function strategyCard(s0) {
   function render(s) {
     clear(status, badge(s.enabled ? 'enabled' : 'disabled', s.enabled ? 'ok' : 'muted'));
     setText(pnl, fmt.money(s.realized_pnl, { sign: true }), fmt.signClass(s.realized_pnl));
-    setText(exits, String(s.exits));
+    const won = s.trades ? ` (${s.trades_won} won, ${fmt.num((s.trades_won / s.trades) * 100, 0)}%)` : '';
+    setText(trades, `${s.trades}${won}`);
     if (toggle) {
       toggle.textContent = s.enabled ? 'Disable' : 'Enable';
       toggle.setAttribute('aria-pressed', String(s.enabled));
@@ -163,7 +164,7 @@ function strategyCard(s0) {
     summary,
     el('div.stats',
       el('div', el('span.k', 'Realized P&L '), pnl),
-      el('div', el('span.k', 'Trades (exit fills) '), exits)),
+      el('div', el('span.k', 'Trades (round trips) '), trades)),
     el('h4', 'Parameters'), params);
   render(s0);
   return { node, render };
