@@ -406,6 +406,9 @@ static void dispatch(tr_api *a, const tr_api_request *req, tr_api_response *r,
     else if (n == 3 && !strcmp(s0, "backtests") && !strcmp(seg[2], "report"))
         *route = "/api/v1/backtests/{id}/report",
         allow = "GET", h = is(m, "GET") ? tr__api_backtest_report : NULL;
+    else if (n == 1 && !strcmp(s0, "logs"))
+        *route = "/api/v1/logs",
+        allow = "GET", h = is(m, "GET") ? tr__api_logs : NULL;
     else if (n == 2 && !strcmp(s0, "bars"))
         *route = "/api/v1/bars/{symbol}",
         allow = "GET", h = is(m, "GET") ? tr__api_bars : NULL;

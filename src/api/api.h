@@ -18,6 +18,7 @@
 
 #include "api/auth.h"
 #include "api/backtests.h"
+#include "api/loglines.h"
 #include "api/metrics.h"
 #include "engine/backtest.h"
 #include "engine/command.h"
@@ -47,6 +48,7 @@ typedef struct tr_api_deps {
     tr_keys *keys;             /* the key store */
     tr_metrics *metrics;       /* may be NULL */
     tr_bt_jobs *jobs;          /* backtests; may be NULL (routes 503) */
+    tr_loglines *logs;         /* the latest log lines; may be NULL */
     int metrics_public;        /* /metrics without a key */
     uint32_t rate_limit;       /* requests per minute per key */
 } tr_api_deps;

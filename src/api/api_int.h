@@ -54,7 +54,7 @@ void tr__api_metrics(tr_api *a, tr_api_response *r);
 tr__api_handler tr__api_account, tr__api_portfolio, tr__api_positions,
     tr__api_position, tr__api_orders, tr__api_order, tr__api_trades,
     tr__api_strategies, tr__api_strategy, tr__api_risk, tr__api_bars,
-    tr__api_signals;
+    tr__api_signals, tr__api_logs;
 
 /* API keys, for admins (api_keys.c). */
 tr__api_handler tr__api_keys, tr__api_key_post, tr__api_key_delete;

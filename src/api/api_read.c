@@ -11,6 +11,7 @@
 
 #include "api/api_int.h"
 #include "core/err.h"
+#include "core/log.h"
 #include "risk/risk.h"
 
 void tr__api_health(tr_api *a, tr_api_response *r)
@@ -606,6 +607,63 @@ static sqlite3 *open_store(tr_api *a, tr_api_response *r)
     }
     sqlite3_busy_timeout(db, 2000);
     return db;
+}
+
+/* The latest log lines of this process, newest first (the dashboard's log
+ * tail before the stream brings new ones). */
+void tr__api_logs(tr_api *a, const tr_api_request *req,
+                  const tr_key_info *who, const char (*seg)[96],
+                  tr_api_response *r)
+{
+    (void)who, (void)seg;
+    if (!a->d.logs) {
+        tr__api_error(r, 404, "not_found", "this server keeps no log lines",
+                      NULL);
+        return;
+    }
+    char buf[16];
+    size_t limit = 100;
+    int min = TR_LOG_INFO;
+    if (tr__api_query(req->query, "limit", buf, sizeof buf)) {
+        char *end;
+        long v = strtol(buf, &end, 10);
+        if (!*buf || *end || v < 1 || v > TR_LOGLINES_KEEP) {
+            tr__api_error(r, 400, "invalid", "limit must be a whole number "
+                          "from 1 to 500", "limit");
+            return;
+        }
+        limit = (size_t)v;
+    }
+    if (tr__api_query(req->query, "level", buf, sizeof buf) &&
+        ((min = tr_log_level_parse(buf)) < TR_LOG_INFO)) {
+        tr__api_error(r, 400, "invalid", "level must be info, warn or error",
+                      "level");
+        return;
+    }
+    tr_log_line *v = malloc(limit * sizeof *v);
+    if (!v) {
+        tr__api_error(r, 503, "unavailable", "out of memory", NULL);
+        return;
+    }
+    size_t n = tr_loglines_latest(a->d.logs, (tr_log_level)min, v, limit);
+    tr_jw w;
+    tr_jw_init(&w);
+    tr_jw_obj(&w);
+    tr_jw_key(&w, "logs");
+    tr_jw_arr(&w);
+    for (size_t i = 0; i < n; i++) {
+        tr_jw_obj(&w);
+        tr_jw_kint(&w, "id", (int64_t)v[i].id);
+        tr_jw_ktime(&w, "time", v[i].time);
+        tr_jw_kstr(&w, "level", tr_log_level_name(v[i].level));
+        tr_jw_kstr(&w, "component", v[i].component);
+        tr_jw_kstr(&w, "message", v[i].msg);
+        tr_jw_end(&w);
+    }
+    free(v);
+    tr_jw_end(&w);
+    tr_jw_end(&w);
+    tr__api_json(r, 200, &w);
 }
 
 /* Closes a query of the store whose rows went into w's open array (inside

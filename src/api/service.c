@@ -15,6 +15,7 @@
 #include "api/auth.h"
 #include "api/http.h"
 #include "api/jsonw.h"
+#include "api/loglines.h"
 #include "core/err.h"
 #include "core/files.h"
 #include "core/log.h"
@@ -36,15 +37,7 @@ static const char *const channel_names[CH_COUNT] = {
     "bars", "signals", "orders", "fills", "positions", "portfolio", "risk",
     "logs"};
 
-#define LOG_RING 256 /* log records waiting for the stream thread */
 #define STREAM_POLL_MS 10
-
-typedef struct log_item {
-    tr_log_level level;
-    char component[24];
-    char msg[480];
-    tr_time time;
-} log_item;
 
 struct tr_service {
     const tr_bt_config *cfg;
@@ -58,8 +51,8 @@ struct tr_service {
     pthread_mutex_t mu;
     pthread_cond_t wake;
     int stopping;
-    log_item logs[LOG_RING];
-    size_t log_head, log_n, log_dropped;
+    tr_loglines *lines;   /* the latest log lines, also for GET /logs */
+    uint64_t log_sent;    /* the newest line the stream published */
     /* where the stream stands in the journal */
     uint64_t next_seq, seg, off;
     int have_pos;
@@ -333,32 +326,32 @@ static void stream_pass(tr_service *s)
     tr_reader_close(r);
 }
 
+/* Log lines the stream has not published yet. Lines that left the ring
+ * before this thread came to them (a burst of more than
+ * TR_LOGLINES_KEEP in one poll) are skipped. */
 static void flush_logs(tr_service *s)
 {
-    static const char *lv[] = {"debug", "info", "warn", "error"};
-    for (;;) {
-        pthread_mutex_lock(&s->mu);
-        if (!s->log_n) {
-            pthread_mutex_unlock(&s->mu);
-            return;
+    tr_log_line buf[32];
+    size_t n;
+    while ((n = tr_loglines_after(s->lines, s->log_sent, buf,
+                                  sizeof buf / sizeof *buf, NULL))) {
+        for (size_t i = 0; i < n; i++) {
+            tr_jw w;
+            tr_jw_init(&w);
+            tr_jw_obj(&w);
+            tr_jw_kstr(&w, "type", "log");
+            tr_jw_ktime(&w, "time", buf[i].time);
+            tr_jw_key(&w, "data");
+            tr_jw_obj(&w);
+            tr_jw_kint(&w, "id", (int64_t)buf[i].id);
+            tr_jw_kstr(&w, "level", tr_log_level_name(buf[i].level));
+            tr_jw_kstr(&w, "component", buf[i].component);
+            tr_jw_kstr(&w, "message", buf[i].msg);
+            tr_jw_end(&w);
+            tr_jw_end(&w);
+            publish(s, CH_LOGS, &w);
         }
-        log_item it = s->logs[s->log_head];
-        s->log_head = (s->log_head + 1) % LOG_RING;
-        s->log_n--;
-        pthread_mutex_unlock(&s->mu);
-        tr_jw w;
-        tr_jw_init(&w);
-        tr_jw_obj(&w);
-        tr_jw_kstr(&w, "type", "log");
-        tr_jw_ktime(&w, "time", it.time);
-        tr_jw_key(&w, "data");
-        tr_jw_obj(&w);
-        tr_jw_kstr(&w, "level", lv[it.level]);
-        tr_jw_kstr(&w, "component", it.component);
-        tr_jw_kstr(&w, "message", it.msg);
-        tr_jw_end(&w);
-        tr_jw_end(&w);
-        publish(s, CH_LOGS, &w);
+        s->log_sent = buf[n - 1].id;
     }
 }
 
@@ -401,22 +394,8 @@ static void on_log(void *ctx, tr_log_level level, const char *component,
                    const char *msg)
 {
     tr_service *s = ctx;
-    if (level < TR_LOG_INFO)
-        return;
-    tr_time now = tr_time_now();
-    pthread_mutex_lock(&s->mu);
-    if (s->log_n == LOG_RING) { /* the oldest goes */
-        s->log_head = (s->log_head + 1) % LOG_RING;
-        s->log_n--;
-        s->log_dropped++;
-    }
-    log_item *it = &s->logs[(s->log_head + s->log_n) % LOG_RING];
-    it->level = level;
-    snprintf(it->component, sizeof it->component, "%s", component);
-    snprintf(it->msg, sizeof it->msg, "%s", msg);
-    it->time = now;
-    s->log_n++;
-    pthread_mutex_unlock(&s->mu);
+    if (level >= TR_LOG_INFO)
+        tr_loglines_add(s->lines, level, component, msg, tr_time_now());
 }
 
 /* ---- start and stop ---------------------------------------------------------- */
@@ -432,6 +411,11 @@ int tr_service_start(const tr_bt_config *cfg, tr_view *view, tr_cmdq *q,
     s->view = view;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->wake, NULL);
+    s->lines = tr_loglines_new();
+    if (!s->lines) {
+        tr_service_stop(s);
+        return TR_ERR_NOMEM;
+    }
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", cfg->api.keys);
     char *slash = strrchr(dir, '/');
@@ -467,6 +451,7 @@ int tr_service_start(const tr_bt_config *cfg, tr_view *view, tr_cmdq *q,
                      .keys = s->keys,
                      .metrics = metrics,
                      .jobs = s->jobs,
+                     .logs = s->lines,
                      .metrics_public = cfg->api.metrics_public,
                      .rate_limit = cfg->api.rate_limit};
     rc = tr_api_new(&d, &s->api);
@@ -546,6 +531,7 @@ void tr_service_stop(tr_service *s)
     tr_api_free(s->api);
     tr_bt_jobs_stop(s->jobs);
     tr_keys_close(s->keys);
+    tr_loglines_free(s->lines);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->wake);
     free(s);

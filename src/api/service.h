@@ -7,7 +7,8 @@
  * is published as JSON to the channel it belongs to, so a slow dashboard
  * never touches the engine. Channels: bars, signals, orders, fills,
  * positions (the position after each fill), portfolio (equity after each
- * step), risk (alerts, halts, resumes), logs (warnings and errors).
+ * step), risk (alerts, halts, resumes), logs (info and above; the latest
+ * 500 lines are also kept for GET /api/v1/logs).
  *
  * Threads: start and stop from the main thread; everything else runs on
  * the service's own threads. */

@@ -38,11 +38,18 @@ void tr_log_set_fd(int fd)
     log_fd = fd;
 }
 
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+const char *tr_log_level_name(tr_log_level level)
+{
+    return level >= TR_LOG_DEBUG && level <= TR_LOG_ERROR ? level_names[level]
+                                                          : "?";
+}
+
 int tr_log_level_parse(const char *s)
 {
-    static const char *names[] = {"debug", "info", "warn", "error"};
     for (int i = 0; i < 4; i++)
-        if (strcasecmp(s, names[i]) == 0)
+        if (strcasecmp(s, level_names[i]) == 0)
             return i;
     if (strcasecmp(s, "warning") == 0)
         return TR_LOG_WARN;
@@ -69,7 +76,6 @@ static size_t json_escape(char *out, size_t cap, size_t n, const char *s)
 void tr_log(tr_log_level level, const char *component, const char *fmt, ...)
 {
     static const char *upper[] = {"DEBUG", "INFO ", "WARN ", "ERROR"};
-    static const char *lower[] = {"debug", "info", "warn", "error"};
     if (level < min_level || level > TR_LOG_ERROR)
         return;
     char msg[1024];
@@ -95,7 +101,7 @@ void tr_log(tr_log_level level, const char *component, const char *fmt, ...)
                              "\"level\":\"%s\",\"component\":\"",
                              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                              tm.tm_hour, tm.tm_min, tm.tm_sec, ms,
-                             lower[level]);
+                             level_names[level]);
         n = json_escape(line, sizeof line, n, component);
         n += (size_t)snprintf(line + n, sizeof line - n, "\",\"msg\":\"");
         n = json_escape(line, sizeof line - 3, n, msg);

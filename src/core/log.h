@@ -40,6 +40,9 @@ void tr_log_set_hook(tr_log_hook fn, void *ctx);
 /* Parse "debug", "info", "warn", "error" (any case). -1 when unknown. */
 int tr_log_level_parse(const char *s);
 
+/* "debug", "info", "warn", "error"; "?" for no level. */
+const char *tr_log_level_name(tr_log_level level);
+
 /* Log one record; fmt is printf-style. The message is cut at 1 KiB. */
 void tr_log(tr_log_level level, const char *component, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

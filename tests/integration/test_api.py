@@ -577,6 +577,21 @@ api:
         check(st == code and e["error"]["field"] == field,
               "GET /signals?%s: %s %s" % (q, st, e))
 
+    # The latest log lines: the halt's warning among them, newest first.
+    st, lg, _ = api.call("GET", "/api/v1/logs?level=warn&limit=500", viewer)
+    ids = [x["id"] for x in lg.get("logs", [])]
+    check(st == 200 and ids == sorted(ids, reverse=True) and
+          all(x["level"] in ("warn", "error") for x in lg["logs"]) and
+          any(x["component"] == "risk" and "kill switch" in x["message"]
+              for x in lg["logs"]),
+          "warnings in GET /logs: %s %s" % (st, lg))
+    st, lg, _ = api.call("GET", "/api/v1/logs?limit=1", viewer)
+    check(st == 200 and len(lg["logs"]) == 1 and lg["logs"][0]["id"] >= max(ids),
+          "the newest log line: %s" % lg)
+    for q in ("limit=0", "limit=501", "level=debug", "level=loud"):
+        st, e, _ = api.call("GET", "/api/v1/logs?" + q, viewer)
+        check(st == 400, "GET /logs?%s: %s %s" % (q, st, e))
+
     # Metrics: the standard set, counted requests, no key needed.
     st, text, hdr = api.call("GET", "/metrics")
     check(st == 200 and "text/plain" in hdr.get("Content-Type", ""),

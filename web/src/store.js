@@ -20,7 +20,7 @@ export const state = {
   ready: null,
   backtests: [],
   signals: [],         // live, from the stream (the chart reads older ones from GET /signals)
-  logs: [],            // live only
+  logs: [],            // the server's latest lines (GET /logs), then live; oldest first
   freshAlerts: new Map(), // alert key -> when it arrived (ms), while we watch
   freshFills: new Map(),  // fill key -> when it arrived
   lastError: null,     // {what, err} of the last failed refresh
@@ -85,12 +85,23 @@ const resources = {
     const b = (await get('/backtests')).backtests;
     return () => { state.backtests = b; };
   },
+  logs: async () => {
+    const got = (await get('/logs?limit=500')).logs.reverse();
+    return () => {
+      // Lines the stream brought after this read are kept. Ids restart with
+      // the server, so a line must also be newer than the newest read.
+      const last = got[got.length - 1];
+      const t = last && Date.parse(last.time);
+      const later = last ? state.logs.filter((l) => l.id > last.id && Date.parse(l.time) >= t) : state.logs;
+      state.logs = [...got, ...later].slice(-500);
+    };
+  },
 };
 // Which topics a resource's refresh announces.
 const topicsOf = {
   account: ['account'], portfolio: ['portfolio', 'curve'], positions: ['positions'],
   orders: ['orders'], trades: ['trades'], strategies: ['strategies'],
-  risk: ['risk'], ready: ['ready'], backtests: ['backtests'],
+  risk: ['risk'], ready: ['ready'], backtests: ['backtests'], logs: ['logs'],
 };
 
 function dedupeCurve(curve) {
@@ -161,7 +172,7 @@ export function refresh(name) {
 
 export async function loadAll() {
   const names = ['ready', 'account', 'portfolio', 'positions', 'orders', 'trades',
-    'strategies', 'risk', 'backtests'];
+    'strategies', 'risk', 'backtests', 'logs'];
   await Promise.allSettled(names.map((n) => refresh(n)));
   state.loaded = true;
   emit('loaded');

@@ -513,6 +513,10 @@ await step('the viewer role sees no controls', async () => {
     check(await v.locator('textarea:visible, #order-ticket, #kill-switch').count() === 0, `viewer: no forms on ${p}`);
     if (p === 'positions' || p === 'strategies' || p === 'risk') await shot(`viewer-${p}`, v);
   }
+  // Logged at the restart, before this page opened: read from GET /logs.
+  await v.click('nav.tabs a[data-page=system]');
+  await v.locator('#log-tail li', { hasText: 'recovered from the' }).waitFor();
+  check(true, 'a page opened later shows the log lines from before it');
   await v.close();
 });
 

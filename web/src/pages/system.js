@@ -1,6 +1,6 @@
 // pages/system.js: component health (/ready), latency percentiles and event
-// rates from /metrics (read every 5 s while this page is open), and a live
-// tail of the server's log from the stream.
+// rates from /metrics (read every 5 s while this page is open), and the
+// server's latest log lines (GET /logs), then live from the stream.
 import { state, refresh } from '../store.js';
 import { call } from '../api.js';
 import { el, section, KeyedTable, clear, badge, showErr, errLine } from '../ui.js';
@@ -148,7 +148,7 @@ export default {
       const lines = state.logs.filter((l) => RANK[l.level] >= min).slice(-200);
       clear(logBox, lines.map(logLine));
       if (follow.checked) logBox.scrollTop = logBox.scrollHeight;
-      if (!lines.length) logBox.append(el('li.muted', 'No log lines yet (they stream from the moment you connect).'));
+      if (!lines.length) logBox.append(el('li.muted', 'No log lines at this level yet.'));
     }
     function logLine(l) {
       return el('li', { class: `lv-${l.level}` },
@@ -164,6 +164,7 @@ export default {
       if (follow.checked) logBox.scrollTop = logBox.scrollHeight;
     });
     ctx.on('ready', renderReady);
+    ctx.on('logs', () => { if (!node.hidden) drawLogs(); });
 
     let timer = null;
     const node = el('div', el('h1.sr-only', 'System'),
