@@ -71,6 +71,7 @@ typedef struct tr_cmd {
     tr_cmd_answer ans;   /* out */
     uint64_t seq;        /* out: the last journal record it caused */
     int done;            /* guarded by the queue */
+    int abandoned;       /* guarded by the queue: the caller timed out */
 } tr_cmd;
 
 typedef struct tr_cmdq tr_cmdq;

@@ -501,6 +501,69 @@ static void test_queue(void)
     tr_cmdq_free(q);
 }
 
+/* One call on a thread of its own, to watch when it returns. */
+typedef struct one_call {
+    tr_cmdq *q;
+    tr_cmd cmd;
+    int timeout_ms, rc, returned;
+} one_call;
+
+static void *one_call_main(void *arg)
+{
+    one_call *oc = arg;
+    oc->rc = tr_cmdq_call(oc->q, &oc->cmd, oc->timeout_ms);
+    __atomic_store_n(&oc->returned, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static int returned(one_call *oc)
+{
+    return __atomic_load_n(&oc->returned, __ATOMIC_ACQUIRE);
+}
+
+/* When a caller goes on: not when the engine completes its command but
+ * once the journal has written the command's records; and a caller that
+ * timed out while the engine held its command returns once the engine
+ * completes it (its memory is the caller's), not before and not never. */
+static void test_queue_waits(void)
+{
+    tr_cmdq *q = tr_cmdq_new(8);
+    tr_cmdq_set_open(q, 1);
+    tr_cmd *got[1];
+    pthread_t t;
+
+    one_call oc;
+    memset(&oc, 0, sizeof oc);
+    oc.q = q;
+    oc.timeout_ms = 10000;
+    pthread_create(&t, NULL, one_call_main, &oc);
+    while (!tr_cmdq_take(q, got, 1))
+        usleep(100);
+    tr_cmdq_complete(q, got[0], 5);
+    usleep(30000);
+    CHECK_MSG(!returned(&oc), "answered before its records were written");
+    tr_cmdq_journal_progress(q, 4, 0);
+    usleep(30000);
+    CHECK_MSG(!returned(&oc), "answered before record 5 was written");
+    tr_cmdq_journal_progress(q, 5, 0);
+    pthread_join(t, NULL);
+    CHECK_EQ_I64(oc.rc, TR_OK);
+
+    memset(&oc, 0, sizeof oc);
+    oc.q = q;
+    oc.timeout_ms = 50;
+    pthread_create(&t, NULL, one_call_main, &oc);
+    while (!tr_cmdq_take(q, got, 1))
+        usleep(100);
+    usleep(150000); /* past its timeout */
+    CHECK_MSG(!returned(&oc), "returned while the engine held its command");
+    tr_cmdq_complete(q, got[0], 9);
+    pthread_join(t, NULL);
+    CHECK_EQ_I64(oc.rc, TR_ERR_IO);
+    CHECK_EQ_I64(oc.cmd.ans.status, TR_CMD_UNAVAILABLE);
+    tr_cmdq_free(q);
+}
+
 /* ---- a live run: commands journaled, replayed after a restart ---------------------- */
 
 typedef struct live_thread {
@@ -725,6 +788,7 @@ int main(void)
     test_commands_risk();
     test_commands_many_refs();
     test_queue();
+    test_queue_waits();
     test_live_replay();
     return test_summary();
 }
