@@ -62,21 +62,37 @@ struct tr_jwriter {
 
 /* Progress for whoever waits to acknowledge: records written to the file
  * (safe from a crash of the process), or with the ALWAYS policy records
- * made durable (safe from a power cut too). Called with mu held. */
-static void report(tr_jwriter *w)
+ * made durable (safe from a power cut too). Taken with mu held, told after
+ * it is released (tell): the progress function may take its time (it
+ * answers API clients) without holding up appends. Progress comes from one
+ * thread per policy (the writer; the sync thread with ALWAYS), so in
+ * order; a failure may come from either. */
+typedef struct news {
+    tr_jwriter_progress_fn fn;
+    void *ctx;
+    uint64_t seq;
+    int failed;
+} news;
+
+static news take_news(const tr_jwriter *w)
 {
-    if (w->progress)
-        w->progress(w->progress_ctx,
-                    w->policy == TR_FSYNC_ALWAYS ? w->durable_seq
-                                                 : w->written_seq,
-                    w->failed);
+    return (news){w->progress, w->progress_ctx,
+                  w->policy == TR_FSYNC_ALWAYS ? w->durable_seq
+                                               : w->written_seq,
+                  w->failed};
 }
 
-/* A write or fsync failed: stop for good and tell everyone (mu held). */
+static void tell(news n)
+{
+    if (n.fn)
+        n.fn(n.ctx, n.seq, n.failed);
+}
+
+/* A write or fsync failed: stop for good and wake everyone (mu held; the
+ * thread tells the progress function as it ends). */
 static void fail(tr_jwriter *w)
 {
     w->failed = 1;
-    report(w);
     pthread_cond_broadcast(&w->done);
     pthread_cond_signal(&w->wake);
     pthread_cond_signal(&w->sync_wake);
@@ -171,13 +187,20 @@ static void *writer_main(void *arg)
         /* Written: waiters go on now (ALWAYS: once the sync thread has
          * made it durable). The sync thread is woken only when it waits for
          * a write with no deadline (a wake-up a group is not free). */
-        if (w->policy != TR_FSYNC_ALWAYS)
-            report(w);
         pthread_cond_broadcast(&w->done);
         if (w->sync_idle)
             pthread_cond_signal(&w->sync_wake);
+        if (w->policy != TR_FSYNC_ALWAYS) {
+            news n = take_news(w);
+            pthread_mutex_unlock(&w->mu);
+            tell(n);
+            pthread_mutex_lock(&w->mu);
+        }
     }
+    news n = take_news(w);
     pthread_mutex_unlock(&w->mu);
+    if (n.failed)
+        tell(n);
     return NULL;
 }
 
@@ -203,13 +226,15 @@ static int sync_written(tr_jwriter *w, uint64_t *seq)
 
 /* Whether an fsync is due now (mu held): ALWAYS after every write, INTERVAL
  * once the last one is interval_ms old (*wait_ms: how long until then),
- * any policy when a waiter wants it; only for records not yet durable. */
+ * any policy when a waiter wants it or the writer closes; only for records
+ * not yet durable. */
 static int sync_due(tr_jwriter *w, uint64_t *wait_ms)
 {
     *wait_ms = 0;
     if (w->written_seq <= w->durable_seq)
         return 0;
-    if (w->policy == TR_FSYNC_ALWAYS || w->sync_wanted > w->durable_seq)
+    if (w->policy == TR_FSYNC_ALWAYS || w->sync_wanted > w->durable_seq ||
+        w->sync_stop)
         return 1;
     if (w->policy != TR_FSYNC_INTERVAL)
         return 0;
@@ -228,7 +253,8 @@ static void *sync_main(void *arg)
     for (;;) {
         uint64_t wait_ms;
         int due = 0;
-        while (!w->sync_stop && !w->failed && !(due = sync_due(w, &wait_ms))) {
+        while (!w->failed && !(due = sync_due(w, &wait_ms)) &&
+               !w->sync_stop) {
             if (!wait_ms) {
                 w->sync_idle = 1;
                 pthread_cond_wait(&w->sync_wake, &w->mu);
@@ -245,7 +271,7 @@ static void *sync_main(void *arg)
             }
             pthread_cond_timedwait(&w->sync_wake, &w->mu, &ts);
         }
-        if (!due) /* stopping (close syncs the rest) or failed */
+        if (!due) /* stopping with everything durable, or failed */
             break;
         w->last_sync_ms = now_ms();
         pthread_mutex_unlock(&w->mu);
@@ -258,11 +284,18 @@ static void *sync_main(void *arg)
         }
         if (seq > w->durable_seq)
             w->durable_seq = seq;
-        if (w->policy == TR_FSYNC_ALWAYS)
-            report(w);
         pthread_cond_broadcast(&w->done);
+        if (w->policy == TR_FSYNC_ALWAYS) {
+            news n = take_news(w);
+            pthread_mutex_unlock(&w->mu);
+            tell(n);
+            pthread_mutex_lock(&w->mu);
+        }
     }
+    news n = take_news(w);
     pthread_mutex_unlock(&w->mu);
+    if (n.failed)
+        tell(n);
     return NULL;
 }
 
@@ -385,7 +418,7 @@ void tr_jwriter_on_progress(tr_jwriter *w, tr_jwriter_progress_fn fn,
     pthread_mutex_lock(&w->mu);
     w->progress = fn;
     w->progress_ctx = ctx;
-    report(w);
+    tell(take_news(w));
     pthread_mutex_unlock(&w->mu);
 }
 

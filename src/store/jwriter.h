@@ -53,8 +53,9 @@ uint64_t tr_jwriter_written_seq(tr_jwriter *w);
 /* A function the writer calls after each group it wrote (seq: the last
  * record written; with the ALWAYS policy the sync thread calls it as
  * records become durable, seq: the last durable record) and once when it
- * fails (failed = 1). It runs with the writer's lock held: keep it short
- * and never call back into w. Set it before the first append. */
+ * fails (failed = 1). It runs without the writer's lock (appends go on
+ * meanwhile) but holds up further progress: keep it short, never block.
+ * Set it before the first append. */
 typedef void (*tr_jwriter_progress_fn)(void *ctx, uint64_t seq, int failed);
 void tr_jwriter_on_progress(tr_jwriter *w, tr_jwriter_progress_fn fn,
                             void *ctx);
