@@ -564,6 +564,77 @@ static void test_queue_waits(void)
     tr_cmdq_free(q);
 }
 
+/* Submitted commands (tr_cmdq_submit): the completion comes once, on the
+ * thread that completes the command, and only when its records are
+ * written; a journal failure or a close fails those still waiting. */
+typedef struct completions {
+    int calls, rc;
+    tr_cmd_status status;
+} completions;
+
+static void on_done(tr_cmd *c, int rc, void *ctx)
+{
+    completions *n = ctx;
+    n->calls++;
+    n->rc = rc;
+    n->status = c->ans.status;
+}
+
+static void test_queue_submit(void)
+{
+    tr_cmdq *q = tr_cmdq_new(8);
+    tr_cmd a, b, d;
+    completions na = {0}, nb = {0}, nd = {0};
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    memset(&d, 0, sizeof d);
+    CHECK_EQ_I64(tr_cmdq_submit(q, &a, on_done, &na), TR_ERR_IO); /* closed */
+    tr_cmdq_set_open(q, 1);
+    CHECK_EQ_I64(tr_cmdq_submit(q, &a, on_done, &na), TR_OK);
+    CHECK_EQ_I64(tr_cmdq_submit(q, &b, on_done, &nb), TR_OK);
+    CHECK_EQ_I64(tr_cmdq_submit(q, &d, on_done, &nd), TR_OK);
+    CHECK_EQ_I64(na.calls + nb.calls + nd.calls, 0);
+    tr_cmd *got[4];
+    CHECK_EQ_I64(tr_cmdq_take(q, got, 4), 3);
+    tr_cmdq_complete(q, got[0], 5);
+    tr_cmdq_complete(q, got[1], 0); /* a duplicate: journaled nothing */
+    tr_cmdq_complete(q, got[2], 7);
+    CHECK_EQ_I64(nb.calls, 1);
+    CHECK_EQ_I64(nb.rc, TR_OK);
+    CHECK_EQ_I64(na.calls + nd.calls, 0);
+    tr_cmdq_journal_progress(q, 4, 0);
+    CHECK_EQ_I64(na.calls + nd.calls, 0);
+    tr_cmdq_journal_progress(q, 6, 0);
+    CHECK_EQ_I64(na.calls, 1);
+    CHECK_EQ_I64(na.rc, TR_OK);
+    CHECK_EQ_I64(nd.calls, 0);
+    tr_cmdq_journal_progress(q, 6, 1); /* the journal fails before 7 */
+    CHECK_EQ_I64(nd.calls, 1);
+    CHECK_EQ_I64(nd.rc, TR_ERR_IO);
+    CHECK_EQ_I64(nd.status, TR_CMD_UNAVAILABLE);
+    CHECK_EQ_I64(na.calls + nb.calls, 2); /* each once */
+    tr_cmdq_free(q);
+
+    /* Closing fails what the engine has not taken, and nothing else. */
+    q = tr_cmdq_new(8);
+    tr_cmdq_set_open(q, 1);
+    memset(&na, 0, sizeof na);
+    memset(&nb, 0, sizeof nb);
+    CHECK_EQ_I64(tr_cmdq_submit(q, &a, on_done, &na), TR_OK);
+    CHECK_EQ_I64(tr_cmdq_take(q, got, 1), 1);
+    CHECK_EQ_I64(tr_cmdq_submit(q, &b, on_done, &nb), TR_OK);
+    tr_cmdq_set_open(q, 0);
+    CHECK_EQ_I64(nb.calls, 1);
+    CHECK_EQ_I64(nb.rc, TR_ERR_IO);
+    CHECK_EQ_I64(tr_cmdq_take(q, got + 1, 1), 0);
+    CHECK_EQ_I64(na.calls, 0);
+    tr_cmdq_complete(q, got[0], 3); /* taken before the close: answered */
+    tr_cmdq_journal_progress(q, 3, 0);
+    CHECK_EQ_I64(na.calls, 1);
+    CHECK_EQ_I64(na.rc, TR_OK);
+    tr_cmdq_free(q);
+}
+
 /* ---- a live run: commands journaled, replayed after a restart ---------------------- */
 
 typedef struct live_thread {
@@ -789,6 +860,7 @@ int main(void)
     test_commands_many_refs();
     test_queue();
     test_queue_waits();
+    test_queue_submit();
     test_live_replay();
     return test_summary();
 }
