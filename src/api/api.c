@@ -18,6 +18,8 @@
 #include "core/err.h"
 #include "core/log.h"
 
+const char tr__api_route_signals[] = "/api/v1/signals";
+
 int tr_api_new(const tr_api_deps *deps, tr_api **out)
 {
     tr_api *a = calloc(1, sizeof *a);
@@ -49,6 +51,10 @@ int tr_api_new(const tr_api_deps *deps, tr_api **out)
         tr_metrics_get(deps->metrics, TR_M_SIGNALS_TOTAL, "rejected", NULL);
     a->signal_latency =
         tr_metrics_get(deps->metrics, TR_M_SIGNAL_TO_ORDER, NULL, NULL);
+    a->signals_ok = tr_metrics_get(deps->metrics, TR_M_API_REQUESTS_TOTAL,
+                                   tr__api_route_signals, "200");
+    a->signals_route_latency = tr_metrics_get(
+        deps->metrics, TR_M_API_LATENCY, tr__api_route_signals, NULL);
     *out = a;
     return TR_OK;
 }
@@ -363,7 +369,7 @@ static void dispatch(tr_api *a, const tr_api_request *req, tr_api_response *r,
         *route = "/api/v1/trades",
         allow = "GET", h = is(m, "GET") ? tr__api_trades : NULL;
     else if (n == 1 && !strcmp(s0, "signals"))
-        *route = "/api/v1/signals",
+        *route = tr__api_route_signals,
         allow = "GET, POST",
         h = is(m, "GET")    ? tr__api_signals
             : is(m, "POST") ? tr__api_signal
@@ -425,21 +431,34 @@ static void dispatch(tr_api *a, const tr_api_request *req, tr_api_response *r,
     h(a, req, &who, (const char(*)[96])seg, r);
 }
 
+void tr__api_count(tr_api *a, const char *route, int status, int64_t t0)
+{
+    if (!a->d.metrics)
+        return;
+    int hot = route == tr__api_route_signals;
+    tr_metric_series *n = hot && status == 200 ? a->signals_ok : NULL;
+    if (!n) {
+        char code[8];
+        snprintf(code, sizeof code, "%d", status);
+        n = tr_metrics_get(a->d.metrics, TR_M_API_REQUESTS_TOTAL, route,
+                           code);
+    }
+    tr_metric_inc(n);
+    tr_metric_observe_ns(hot ? a->signals_route_latency
+                             : tr_metrics_get(a->d.metrics, TR_M_API_LATENCY,
+                                              route, NULL),
+                         tr__api_mono_ns() - t0);
+}
+
 void tr_api_handle(tr_api *a, const tr_api_request *req, tr_api_response *r)
 {
     memset(r, 0, sizeof *r);
     int64_t t0 = tr__api_mono_ns();
     const char *route;
     dispatch(a, req, r, &route);
+    if (r->later)
+        return; /* counted when answered */
     if (!r->status)
         tr__api_error(r, 500, "internal", "no answer", NULL);
-    if (a->d.metrics) {
-        char code[8];
-        snprintf(code, sizeof code, "%d", r->status);
-        tr_metric_inc(tr_metrics_get(a->d.metrics, TR_M_API_REQUESTS_TOTAL,
-                                     route, code));
-        tr_metric_observe_ns(tr_metrics_get(a->d.metrics, TR_M_API_LATENCY,
-                                            route, NULL),
-                             tr__api_mono_ns() - t0);
-    }
+    tr__api_count(a, route, r->status, t0);
 }

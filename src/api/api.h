@@ -24,6 +24,18 @@
 #include "engine/command.h"
 #include "engine/view.h"
 
+typedef struct tr_api_response tr_api_response;
+
+/* Answering later, the transport's part (see tr_http_defer): a handler
+ * that would wait for the engine calls defer(ctx) before it hands the
+ * work on and returns; whoever finishes the work calls reply(token, resp)
+ * exactly once, from any thread, and the callee takes resp's body. */
+typedef struct tr_api_replier {
+    void *(*defer)(void *ctx);
+    void (*reply)(void *token, tr_api_response *resp);
+    void *ctx;
+} tr_api_replier;
+
 typedef struct tr_api_request {
     const char *method;        /* "GET", "POST", ... */
     const char *path;          /* without the query */
@@ -31,15 +43,21 @@ typedef struct tr_api_request {
     const char *authorization; /* the header's value, or NULL */
     const char *body;          /* may be NULL when body_len is 0 */
     size_t body_len;
+    /* How to answer later; required (copied by the handler that defers).
+     * POST /signals answers that way once it has a valid signal, so that
+     * no thread waits while the engine and the journal carry it out. */
+    const tr_api_replier *later;
 } tr_api_request;
 
-typedef struct tr_api_response {
+struct tr_api_response {
     int status;
     const char *content_type;  /* static */
     char *body;                /* malloc'd; the caller frees it */
     size_t body_len;
     char headers[128];         /* extra "Name: value\r\n" lines, or "" */
-} tr_api_response;
+    int later;                 /* 1: the answer comes through req->later
+                                  instead (nothing else here is set) */
+};
 
 typedef struct tr_api_deps {
     const tr_bt_config *cfg;   /* borrowed for the API's life */

@@ -13,9 +13,19 @@ struct tr_api {
     tr_ratelimit *rl;
     tr_symtab *syms;  /* ids as in the config: 0 .. ndata-1 */
     tr_metric_series *signals_executed, *signals_rejected, *signal_latency;
+    /* POST /signals' request series, looked up once rather than by name
+     * under the registry's lock for every signal */
+    tr_metric_series *signals_ok, *signals_route_latency;
 };
 
+/* The route of POST /signals, for its metrics. */
+extern const char tr__api_route_signals[];
+
 int64_t tr__api_mono_ns(void);
+
+/* Count an answer in the request metrics: requests by route and status,
+ * latency by route from t0 (tr__api_mono_ns). */
+void tr__api_count(tr_api *a, const char *route, int status, int64_t t0);
 
 /* Responses. */
 void tr__api_json(tr_api_response *r, int status, tr_jw *w);

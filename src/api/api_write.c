@@ -22,10 +22,10 @@ static void who_str(const tr_key_info *who, char out[32])
     snprintf(out, 32, "api:%.27s", who->name[0] ? who->name : who->id);
 }
 
-/* Run c on the engine; 1 when carried out, else 0 with a 503 set. */
-static int call_engine(tr_api *a, tr_cmd *c, tr_api_response *r)
+/* What the engine did with c (rc: from the queue): 1 when carried out,
+ * else 0 with a 503 set. */
+static int engine_answered(int rc, const tr_cmd *c, tr_api_response *r)
 {
-    int rc = tr_cmdq_call(a->d.q, c, CALL_TIMEOUT_MS);
     if (rc == TR_OK && c->ans.status != TR_CMD_UNAVAILABLE)
         return 1;
     tr__api_error(r, 503, "unavailable",
@@ -39,6 +39,12 @@ static int call_engine(tr_api *a, tr_cmd *c, tr_api_response *r)
                         "stopping, or trading halted by a journal failure)",
                   NULL);
     return 0;
+}
+
+/* Run c on the engine, waiting; 1 when carried out, else 0 with a 503. */
+static int call_engine(tr_api *a, tr_cmd *c, tr_api_response *r)
+{
+    return engine_answered(tr_cmdq_call(a->d.q, c, CALL_TIMEOUT_MS), c, r);
 }
 
 /* A client reference (signal_id, client_order_id): 1..47 printable
@@ -86,7 +92,74 @@ static int text_field(json_t *body, const char *key, char *out, size_t size,
     return 1;
 }
 
-/* ---- POST /signals ------------------------------------------------------------ */
+/* ---- POST /signals ------------------------------------------------------------ *
+ *
+ * The hot route: a valid signal is submitted to the engine and the worker
+ * goes back to other requests; its answer is written on the thread that
+ * completes it (the journal writer's, once the records are written) and
+ * goes straight to the HTTP service thread. No thread waits, so signals in
+ * flight are not capped by the number of workers and each costs no worker
+ * wake-up at completion. */
+
+/* A signal on its way through the engine, with what its answer needs. */
+typedef struct pending_signal {
+    tr_cmd c;
+    tr_api *a;
+    tr_api_replier later; /* copied: the request is gone by the answer */
+    void *token;
+    int64_t t0;           /* the handler's start */
+} pending_signal;
+
+/* The answer to a signal the engine carried out. */
+static void signal_answer(tr_api *a, const tr_cmd *c, int64_t t0,
+                          tr_api_response *r)
+{
+    const tr_ev_control *k = &c->ctl;
+    int executed = c->ans.a.executed;
+    tr_metric_inc(executed ? a->signals_executed : a->signals_rejected);
+    int64_t ns = tr__api_mono_ns() - t0;
+    if (executed)
+        tr_metric_observe_ns(a->signal_latency, ns);
+    tr_jw w;
+    tr_jw_init(&w);
+    tr_jw_obj(&w);
+    tr_jw_kstr(&w, "status", executed ? "executed" : "rejected");
+    /* A reversal whose entry was refused still executed its exit: the
+     * reason then says why the entry was not placed. */
+    tr_jw_kstr(&w, "reason",
+               k->action == 0 && !executed ? "hold"
+               : c->ans.a.reason == TR_RISK_OK
+                   ? "ok"
+                   : tr_risk_reason_name(c->ans.a.reason));
+    tr_jw_kstr(&w, "detail", c->ans.a.detail[0] ? c->ans.a.detail
+                             : executed         ? "order placed"
+                                                : "nothing to do");
+    tr_jw_key(&w, "order_id");
+    if (c->ans.a.order_id)
+        tr_jw_int(&w, (int64_t)c->ans.a.order_id);
+    else
+        tr_jw_null(&w);
+    tr_jw_kfx(&w, "quantity", c->ans.a.qty);
+    tr_jw_knum(&w, "latency_us", (double)ns / 1000.0);
+    if (k->ref[0])
+        tr_jw_kstr(&w, "signal_id", k->ref);
+    tr_jw_kbool(&w, "duplicate", c->ans.duplicate);
+    tr_jw_end(&w);
+    tr__api_json(r, 200, &w);
+}
+
+/* tr_cmdq_submit's completion: answer, count, and let go of the signal. */
+static void signal_done(tr_cmd *c, int rc, void *ctx)
+{
+    pending_signal *p = ctx;
+    tr_api_response r;
+    memset(&r, 0, sizeof r);
+    if (engine_answered(rc, c, &r))
+        signal_answer(p->a, c, p->t0, &r);
+    tr__api_count(p->a, tr__api_route_signals, r.status, p->t0);
+    p->later.reply(p->token, &r);
+    free(p);
+}
 
 void tr__api_signal(tr_api *a, const tr_api_request *req,
                     const tr_key_info *who, const char (*seg)[96],
@@ -174,39 +247,21 @@ void tr__api_signal(tr_api *a, const tr_api_request *req,
                       "be the same price", "take_profit");
         goto out;
     }
-    if (!call_engine(a, &c, r))
+    pending_signal *p = malloc(sizeof *p);
+    if (!p) {
+        tr__api_error(r, 500, "out_of_memory", "the server is out of memory",
+                      NULL);
         goto out;
-    int executed = c.ans.a.executed;
-    tr_metric_inc(executed ? a->signals_executed : a->signals_rejected);
-    int64_t ns = tr__api_mono_ns() - t0;
-    if (executed)
-        tr_metric_observe_ns(a->signal_latency, ns);
-    tr_jw w;
-    tr_jw_init(&w);
-    tr_jw_obj(&w);
-    tr_jw_kstr(&w, "status", executed ? "executed" : "rejected");
-    /* A reversal whose entry was refused still executed its exit: the
-     * reason then says why the entry was not placed. */
-    tr_jw_kstr(&w, "reason",
-               k->action == 0 && !executed ? "hold"
-               : c.ans.a.reason == TR_RISK_OK
-                   ? "ok"
-                   : tr_risk_reason_name(c.ans.a.reason));
-    tr_jw_kstr(&w, "detail", c.ans.a.detail[0] ? c.ans.a.detail
-                             : executed        ? "order placed"
-                                               : "nothing to do");
-    tr_jw_key(&w, "order_id");
-    if (c.ans.a.order_id)
-        tr_jw_int(&w, (int64_t)c.ans.a.order_id);
-    else
-        tr_jw_null(&w);
-    tr_jw_kfx(&w, "quantity", c.ans.a.qty);
-    tr_jw_knum(&w, "latency_us", (double)ns / 1000.0);
-    if (k->ref[0])
-        tr_jw_kstr(&w, "signal_id", k->ref);
-    tr_jw_kbool(&w, "duplicate", c.ans.duplicate);
-    tr_jw_end(&w);
-    tr__api_json(r, 200, &w);
+    }
+    p->c = c;
+    p->a = a;
+    p->later = *req->later;
+    p->t0 = t0;
+    p->token = p->later.defer(p->later.ctx);
+    r->later = 1;
+    int rc = tr_cmdq_submit(a->d.q, &p->c, signal_done, p);
+    if (rc != TR_OK) /* not taken: the 503 goes at once */
+        signal_done(&p->c, rc, p);
 out:
     json_decref(b);
 }

@@ -6,11 +6,12 @@
  * Content-Length, which was checked first, so no more than max_body_bytes
  * is ever held. The complete request moves into a job for a worker. The
  * worker runs the handler (or reads a static file) and queues a tr__done
- * that names the connection by id; lws_cancel_service() wakes the service
- * thread, which looks the id up (slot + generation: a connection that closed
- * meanwhile is not found and the answer is dropped) and asks for
- * LWS_CALLBACK_HTTP_WRITEABLE, where the answer is written in chunks while
- * the socket takes them.
+ * that names the connection by id (or the handler defers it: another
+ * thread queues it later, tr_http_answer); lws_cancel_service() wakes the
+ * service thread, which looks the id up (slot + generation: a connection
+ * that closed meanwhile is not found and the answer is dropped) and asks
+ * for LWS_CALLBACK_HTTP_WRITEABLE, where the answer is written in chunks
+ * while the socket takes them.
  *
  * Answers the server makes itself (404, 405, 411, 413, 431, 503) take the
  * same path without a worker. Two are written on the spot instead: the 408
@@ -423,10 +424,35 @@ static void finish_done(tr__done *d, tr_http_response *r)
     }
 }
 
+tr_http_later *tr_http_defer(tr_http_response *resp)
+{
+    tr__done *d = resp->later_;
+    resp->later_ = NULL; /* run_job: answered later */
+    pthread_mutex_lock(&d->server->done_mu);
+    d->server->n_deferred++;
+    pthread_mutex_unlock(&d->server->done_mu);
+    return (tr_http_later *)d;
+}
+
+void tr_http_answer(tr_http_later *later, tr_http_response *resp)
+{
+    tr__done *d = (tr__done *)later;
+    tr_http_server *s = d->server;
+    finish_done(d, resp);
+    free(resp->body); /* only if finish_done did not take it */
+    resp->body = NULL;
+    push_done(s, d);
+    pthread_mutex_lock(&s->done_mu);
+    if (--s->n_deferred == 0)
+        pthread_cond_broadcast(&s->deferred_cv);
+    pthread_mutex_unlock(&s->done_mu);
+}
+
 static void run_job(tr_http_server *s, tr__job *j)
 {
     tr_http_response resp;
     memset(&resp, 0, sizeof resp);
+    resp.later_ = j->done;
     if (j->req.is_static) {
         if (tr__http_static(s->static_real, j->req.path, &resp))
             resp.status = 500; /* out of memory */
@@ -446,6 +472,8 @@ static void run_job(tr_http_server *s, tr__job *j)
     }
     tr__done *d = j->done;
     j->done = NULL;
+    if (!resp.later_)
+        return; /* deferred: tr_http_answer queues it */
     finish_done(d, &resp);
     free(resp.body); /* only if finish_done did not take it */
     push_done(s, d);
@@ -491,6 +519,7 @@ static int dispatch(tr_http_server *s, tr__conn *c, struct lws *wsi)
         free(d);
         return -1;
     }
+    d->server = s;
     d->conn_id = c->id;
     d->head = c->req.method == TR_HTTP_HEAD;
     j->conn_id = c->id;
@@ -1014,6 +1043,7 @@ int tr_http_server_create(const tr_http_options *o, tr_http_server **out)
     pthread_mutex_init(&s->jobs_mu, NULL);
     pthread_cond_init(&s->jobs_cv, NULL);
     pthread_mutex_init(&s->done_mu, NULL);
+    pthread_cond_init(&s->deferred_cv, NULL);
     pthread_mutex_init(&s->ws_mu, NULL);
     s->stopped = true; /* nothing to stop until the threads run */
 
@@ -1113,6 +1143,11 @@ void tr_http_stop(tr_http_server *s)
     for (unsigned i = 0; i < s->n_workers; i++)
         pthread_join(s->workers[i], NULL);
     s->n_workers = 0;
+    /* Deferred answers too (their owners answer them before the stop). */
+    pthread_mutex_lock(&s->done_mu);
+    while (s->n_deferred)
+        pthread_cond_wait(&s->deferred_cv, &s->done_mu);
+    pthread_mutex_unlock(&s->done_mu);
 
     pthread_mutex_lock(&s->wake_mu);
     if (s->ctx_alive) lws_cancel_service(s->ctx);
@@ -1177,6 +1212,7 @@ void tr_http_free(tr_http_server *s)
     pthread_mutex_destroy(&s->jobs_mu);
     pthread_cond_destroy(&s->jobs_cv);
     pthread_mutex_destroy(&s->done_mu);
+    pthread_cond_destroy(&s->deferred_cv);
     pthread_mutex_destroy(&s->ws_mu);
     free(s);
 }

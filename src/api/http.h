@@ -4,9 +4,11 @@
  * Threads. One service thread owns every socket and runs libwebsockets. A
  * complete request (headers and body) is copied into a job that a small pool
  * of worker threads hands to the handler, so a handler may block (wait for
- * the engine's answer) without stalling other connections. The handler
- * fills a tr_http_response; the server queues it back to the service thread,
- * wakes it (lws_cancel_service) and writes it when the socket is writable.
+ * the engine's answer) without stalling other connections, or defer its
+ * answer to another thread (tr_http_defer) and free the worker at once.
+ * The handler fills a tr_http_response; the server queues it back to the
+ * service thread, wakes it (lws_cancel_service) and writes it when the
+ * socket is writable.
  * Connections are named by 64-bit ids with a generation counter, never by
  * pointer across threads: an answer for a client that went away is dropped.
  *
@@ -85,6 +87,7 @@ typedef struct tr_http_response {
      * tr_http_response_header, never by hand. */
     char headers[TR_HTTP_HEADERS_MAX];
     size_t headers_len;
+    struct tr__done *later_; /* the server's (tr_http_defer): leave alone */
 } tr_http_response;
 
 /* The three helpers below fill the response a handler was given, on the
@@ -114,6 +117,19 @@ int tr_http_response_error(tr_http_response *resp, int status, const char *code,
  * memory. Any thread. */
 char *tr_http_error_json(int status, const char *code, const char *message,
                          const char *field);
+
+/* Answering later. A handler that waits for another thread (the engine)
+ * need not hold its worker meanwhile: it calls tr_http_defer(resp) before
+ * it hands the work on, and returns (resp is not used after that).
+ * Whoever finishes the work fills a response of its own (zeroed first, as
+ * a handler's) and calls tr_http_answer with the token, exactly once, from
+ * any thread; the answer is queued to the service thread as a handler's
+ * would be (and dropped if the client went away). Every deferred answer
+ * must come before tr_http_stop, which waits for them. */
+typedef struct tr_http_later tr_http_later;
+tr_http_later *tr_http_defer(tr_http_response *resp);
+/* Takes resp's body. Any thread. */
+void tr_http_answer(tr_http_later *later, tr_http_response *resp);
 
 /* Runs on a worker thread; may block. req is borrowed until it returns. */
 typedef void (*tr_http_handler_fn)(void *user, const tr_http_request *req,

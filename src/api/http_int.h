@@ -70,6 +70,7 @@ typedef enum tr__conn_state {
  * connection. */
 typedef struct tr__done {
     struct tr__done *next;
+    struct tr_http_server *server; /* for tr_http_answer */
     uint64_t conn_id;
     int status;
     bool head;  /* HEAD request: headers only */
@@ -147,6 +148,8 @@ struct tr_http_server {
     /* answers back to the service thread */
     pthread_mutex_t done_mu;
     tr__done *done_head, *done_tail;
+    size_t n_deferred;          /* tr_http_defer not answered yet */
+    pthread_cond_t deferred_cv; /* n_deferred fell to 0 */
 
     /* connections: service thread only */
     tr__conn **slots;

@@ -60,21 +60,16 @@ struct tr_service {
 
 /* ---- the HTTP side ------------------------------------------------------------- */
 
-static void on_request(void *user, const tr_http_request *req,
-                       tr_http_response *resp)
+/* An API answer into an HTTP one (the body passes over). */
+static void to_http(tr_api_response *out, tr_http_response *resp)
 {
-    tr_service *s = user;
-    tr_api_request ar = {tr_http_method_name(req->method), req->path,
-                         req->query, req->authorization, req->body,
-                         req->body_len};
-    tr_api_response out;
-    tr_api_handle(s->api, &ar, &out);
-    resp->status = out.status;
-    resp->content_type = out.content_type;
-    resp->body = out.body; /* ownership passes to the server */
-    resp->body_len = out.body_len;
+    resp->status = out->status;
+    resp->content_type = out->content_type;
+    resp->body = out->body; /* ownership passes to the server */
+    resp->body_len = out->body_len;
+    out->body = NULL;
     /* Extra headers come as "Name: value\r\n" lines. */
-    for (char *line = out.headers; *line;) {
+    for (char *line = out->headers; *line;) {
         char *end = strstr(line, "\r\n");
         if (!end)
             break;
@@ -89,6 +84,33 @@ static void on_request(void *user, const tr_http_request *req,
         }
         line = end + 2;
     }
+}
+
+static void *defer_http(void *ctx)
+{
+    return tr_http_defer(ctx);
+}
+
+static void reply_http(void *token, tr_api_response *out)
+{
+    tr_http_response resp;
+    memset(&resp, 0, sizeof resp);
+    to_http(out, &resp);
+    tr_http_answer(token, &resp);
+}
+
+static void on_request(void *user, const tr_http_request *req,
+                       tr_http_response *resp)
+{
+    tr_service *s = user;
+    tr_api_replier later = {defer_http, reply_http, resp};
+    tr_api_request ar = {tr_http_method_name(req->method), req->path,
+                         req->query, req->authorization, req->body,
+                         req->body_len, &later};
+    tr_api_response out;
+    tr_api_handle(s->api, &ar, &out);
+    if (!out.later)
+        to_http(&out, resp);
 }
 
 /* WebSocket clients show a key or a session token in the Authorization

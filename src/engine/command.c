@@ -313,6 +313,9 @@ struct tr_cmdq {
     tr_cmd **ring;
     size_t cap, head, n;
     uint64_t written;     /* journal records written so far */
+    /* Submitted commands carried out, waiting for the journal to write
+     * their records: in completion order, which is journal order. */
+    tr_cmd *wait_head, *wait_tail;
     int failed, open;
     int pending;          /* n, readable without the lock (a hint) */
 };
@@ -362,28 +365,67 @@ static struct timespec deadline(int ms)
     return ts;
 }
 
-int tr_cmdq_call(tr_cmdq *q, tr_cmd *c, int timeout_ms)
+/* Put c in the ring for the engine (q->mu held); TR_OK, TR_ERR_IO (closed,
+ * failed), TR_ERR_FULL. */
+static int enqueue(tr_cmdq *q, tr_cmd *c)
 {
     memset(&c->ans, 0, sizeof c->ans);
     c->done = 0;
+    c->abandoned = 0;
     c->seq = 0;
-    struct timespec until = deadline(timeout_ms);
-    pthread_mutex_lock(&q->mu);
-    if (!q->open || q->failed) {
-        pthread_mutex_unlock(&q->mu);
+    c->next = NULL;
+    int rc = !q->open || q->failed ? TR_ERR_IO
+             : q->n == q->cap      ? TR_ERR_FULL
+                                   : TR_OK;
+    if (rc != TR_OK) {
         c->ans.status = TR_CMD_UNAVAILABLE;
-        return TR_ERR_IO;
-    }
-    if (q->n == q->cap) {
-        pthread_mutex_unlock(&q->mu);
-        c->ans.status = TR_CMD_UNAVAILABLE;
-        return TR_ERR_FULL;
+        return rc;
     }
     q->ring[(q->head + q->n) % q->cap] = c;
     q->n++;
     __atomic_store_n(&q->pending, 1, __ATOMIC_RELEASE);
     pthread_cond_signal(&q->work);
-    int rc = TR_OK;
+    return TR_OK;
+}
+
+/* Call a submitted command's completion (never under q->mu). */
+static void finish(tr_cmd *c, int rc)
+{
+    if (rc != TR_OK)
+        c->ans.status = TR_CMD_UNAVAILABLE;
+    c->fn(c, rc, c->fn_ctx);
+}
+
+/* Call the completions of a list linked by next. */
+static void finish_list(tr_cmd *c, int rc)
+{
+    while (c) {
+        tr_cmd *next = c->next; /* c may be gone after its completion */
+        finish(c, rc);
+        c = next;
+    }
+}
+
+int tr_cmdq_submit(tr_cmdq *q, tr_cmd *c, tr_cmd_done_fn fn, void *ctx)
+{
+    c->fn = fn;
+    c->fn_ctx = ctx;
+    pthread_mutex_lock(&q->mu);
+    int rc = enqueue(q, c);
+    pthread_mutex_unlock(&q->mu);
+    return rc;
+}
+
+int tr_cmdq_call(tr_cmdq *q, tr_cmd *c, int timeout_ms)
+{
+    c->fn = NULL;
+    struct timespec until = deadline(timeout_ms);
+    pthread_mutex_lock(&q->mu);
+    int rc = enqueue(q, c);
+    if (rc != TR_OK) {
+        pthread_mutex_unlock(&q->mu);
+        return rc;
+    }
     /* Carried out, then its records written. */
     while (!(c->done && (q->written >= c->seq || q->failed))) {
         if (!q->open && !c->done) {
@@ -411,6 +453,7 @@ int tr_cmdq_call(tr_cmdq *q, tr_cmd *c, int timeout_ms)
                     q->ring[(q->head + j + 1) % q->cap];
             q->n--;
         }
+        c->abandoned = 1; /* tr_cmdq_complete wakes us at once */
         while (!found && !c->done)
             pthread_cond_wait(&q->done, &q->mu);
     }
@@ -459,7 +502,26 @@ void tr_cmdq_complete(tr_cmdq *q, tr_cmd *c, uint64_t seq)
     pthread_mutex_lock(&q->mu);
     c->seq = seq;
     c->done = 1;
-    pthread_cond_broadcast(&q->done);
+    if (c->fn) { /* submitted: answer now, or once its records are written */
+        int ready = seq <= q->written || q->failed;
+        if (!ready) {
+            if (q->wait_tail)
+                q->wait_tail->next = c;
+            else
+                q->wait_head = c;
+            q->wait_tail = c;
+        }
+        int rc = seq <= q->written ? TR_OK : TR_ERR_IO;
+        pthread_mutex_unlock(&q->mu);
+        if (ready)
+            finish(c, rc);
+        return;
+    }
+    /* Wake the caller only when it can go on now; usually its records are
+     * not written yet and the journal's progress wakes it (a wake-up that
+     * finds them unwritten costs two context switches for nothing). */
+    if (seq <= q->written || q->failed || !q->open || c->abandoned)
+        pthread_cond_broadcast(&q->done);
     pthread_mutex_unlock(&q->mu);
 }
 
@@ -470,8 +532,25 @@ void tr_cmdq_journal_progress(tr_cmdq *q, uint64_t seq, int failed)
         q->written = seq;
     if (failed)
         q->failed = 1;
+    /* Submitted commands: those now written are answered; after a failure
+     * the rest never will be. */
+    tr_cmd *ok = NULL, *lost = NULL, **tail = &ok;
+    while (q->wait_head && q->wait_head->seq <= q->written) {
+        *tail = q->wait_head;
+        tail = &q->wait_head->next;
+        q->wait_head = q->wait_head->next;
+    }
+    *tail = NULL;
+    if (q->failed) {
+        lost = q->wait_head;
+        q->wait_head = NULL;
+    }
+    if (!q->wait_head)
+        q->wait_tail = NULL;
     pthread_cond_broadcast(&q->done);
     pthread_mutex_unlock(&q->mu);
+    finish_list(ok, TR_OK);
+    finish_list(lost, TR_ERR_IO);
 }
 
 uint64_t tr_cmdq_written(tr_cmdq *q)
@@ -486,6 +565,26 @@ void tr_cmdq_set_open(tr_cmdq *q, int open)
 {
     pthread_mutex_lock(&q->mu);
     q->open = open;
+    /* Closing: submitted commands the engine has not taken fail now (a
+     * caller of tr_cmdq_call takes its own out). */
+    tr_cmd *lost = NULL, **tail = &lost;
+    size_t kept = 0;
+    for (size_t i = 0; !open && i < q->n; i++) {
+        tr_cmd *c = q->ring[(q->head + i) % q->cap];
+        if (c->fn) {
+            *tail = c;
+            tail = &c->next;
+        } else {
+            q->ring[(q->head + kept++) % q->cap] = c;
+        }
+    }
+    *tail = NULL;
+    if (!open) {
+        q->n = kept;
+        if (!kept)
+            __atomic_store_n(&q->pending, 0, __ATOMIC_RELEASE);
+    }
     pthread_cond_broadcast(&q->done);
     pthread_mutex_unlock(&q->mu);
+    finish_list(lost, TR_ERR_IO);
 }

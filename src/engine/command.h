@@ -6,12 +6,14 @@
  * Controls that carry a client reference (a signal id, a client order id)
  * are idempotent: a repeat gets the first answer and changes nothing.
  *
- * The queue: any thread submits a tr_cmd and waits (tr_cmdq_call); the
+ * The queue: any thread submits a tr_cmd and waits (tr_cmdq_call), or
+ * submits it with a completion function and goes on (tr_cmdq_submit); the
  * engine thread takes the pending ones between steps (tr_cmdq_take), runs
  * them, and completes each with the journal sequence number of its last
- * record. The caller's answer waits until that record is written to the
- * journal file (tr_cmdq_journal_progress, called by the journal writer), so
- * nothing is acknowledged that a crash of the process could lose. */
+ * record. The caller's answer (the wait's end, the completion's call) waits
+ * until that record is written to the journal file
+ * (tr_cmdq_journal_progress, called by the journal writer), so nothing is
+ * acknowledged that a crash of the process could lose. */
 #ifndef TR_COMMAND_H
 #define TR_COMMAND_H
 
@@ -66,12 +68,22 @@ int tr_commands_run(tr_commands *c, tr_engine *e, const tr_ev_control *ctl,
 
 /* ---- the queue (any thread / engine thread) ------------------------------ */
 
-typedef struct tr_cmd {
+typedef struct tr_cmd tr_cmd;
+
+/* tr_cmdq_submit's completion: rc TR_OK (c->ans filled) or TR_ERR_IO
+ * (closed, or the journal failed: ans.status is TR_CMD_UNAVAILABLE). */
+typedef void (*tr_cmd_done_fn)(tr_cmd *c, int rc, void *ctx);
+
+struct tr_cmd {
     tr_ev_control ctl;   /* in */
     tr_cmd_answer ans;   /* out */
     uint64_t seq;        /* out: the last journal record it caused */
     int done;            /* guarded by the queue */
-} tr_cmd;
+    int abandoned;       /* guarded by the queue: the caller timed out */
+    tr_cmd_done_fn fn;   /* the queue's: tr_cmdq_submit's completion */
+    void *fn_ctx;
+    tr_cmd *next;        /* the queue's: waiting for the journal */
+};
 
 typedef struct tr_cmdq tr_cmdq;
 
@@ -84,6 +96,17 @@ void tr_cmdq_free(tr_cmdq *q);
  * TR_ERR_IO (closed, the journal failed, or timeout: ans.status is
  * TR_CMD_UNAVAILABLE). */
 int tr_cmdq_call(tr_cmdq *q, tr_cmd *c, int timeout_ms);
+
+/* Any thread: submit c and return at once; fn(c, rc, ctx) is called once
+ * c is carried out and journaled (or cannot be), on the thread that made
+ * it so: usually the journal writer's (from tr_cmdq_journal_progress),
+ * else the engine's or the one closing the queue; never under the queue's
+ * lock and never inside this call. fn must be short and never block: it
+ * holds up the answers after it. c belongs to the queue until fn. No
+ * timeout: the engine completes every command it takes, and closing the
+ * queue fails those it has not. TR_OK, or TR_ERR_FULL / TR_ERR_IO (not
+ * submitted, fn is not called). */
+int tr_cmdq_submit(tr_cmdq *q, tr_cmd *c, tr_cmd_done_fn fn, void *ctx);
 
 /* Engine thread: take up to max waiting commands (0 when none). */
 size_t tr_cmdq_take(tr_cmdq *q, tr_cmd **out, size_t max);

@@ -506,6 +506,29 @@ int tr_journal_sync(tr_journal *j)
     return TR_OK;
 }
 
+int tr_journal_sync_begin(tr_journal *j, int *fd, uint64_t *seq)
+{
+    *fd = -1;
+    *seq = j->written_seq;
+    if (j->failed)
+        return TR_ERR_IO;
+    *fd = fcntl(j->fd, F_DUPFD_CLOEXEC, 0);
+    return TR_OK;
+}
+
+void tr_journal_sync_end(tr_journal *j, uint64_t seq, int ok)
+{
+    if (!ok)
+        j->failed = 1;
+    else if (seq > j->durable_seq)
+        j->durable_seq = seq;
+}
+
+uint32_t tr_journal_interval_ms(const tr_journal *j)
+{
+    return j->opts.interval_ms;
+}
+
 int tr_journal_commit(tr_journal *j, uint64_t now_ms)
 {
     int rc = tr_journal_write(j);

@@ -101,6 +101,24 @@ tr_fsync_policy tr_journal_policy(const tr_journal *j);
 /* Force an fsync of what has been written (INTERVAL policy's timer). */
 int tr_journal_sync(tr_journal *j);
 
+/* tr_journal_sync in three parts, for a writer that has the fsync done on
+ * another thread while it goes on writing (jwriter.c): sync_begin gives a
+ * duplicate descriptor of the current segment (*fd; the caller closes it,
+ * so a roll meanwhile can close the journal's own) and the last seq written
+ * to the file (*seq); the caller fdatasyncs *fd on any thread, then
+ * reports with sync_end (ok = 0: the fsync failed and the journal is failed
+ * for good). *fd is -1 when no descriptor was left to duplicate: then sync
+ * in place with tr_journal_sync. Records of segments before the current one
+ * were made durable by the roll. The handle is still one thread's at a
+ * time: the caller serialises these calls with all others on j (a lock).
+ * TR_ERR_IO when the journal has failed. */
+int tr_journal_sync_begin(tr_journal *j, int *fd /* OUT */,
+                          uint64_t *seq /* OUT */);
+void tr_journal_sync_end(tr_journal *j, uint64_t seq, int ok);
+
+/* The INTERVAL policy's interval (ms, never 0). */
+uint32_t tr_journal_interval_ms(const tr_journal *j);
+
 /* Where the next record appended will go (buffered records included): a
  * segment (its first seq) and a byte offset in it, for tr_reader_open_at.
  * At the end of a full segment the next record may open a new one; the

@@ -3,8 +3,11 @@
  *
  * The engine thread appends records to a memory buffer and ends each step;
  * the writer thread swaps the buffer out, appends its records to the
- * journal and commits them as one group (fsync per the journal's policy).
- * Ordering is preserved: records reach the journal in append order.
+ * journal and writes them as one group; a second thread fsyncs per the
+ * journal's policy (after every group with ALWAYS, at most every
+ * interval_ms and no later than that after a write with INTERVAL), so that
+ * writing never waits for an fsync. Ordering is preserved: records reach
+ * the journal in append order.
  *
  * Durability: a record is on disk once tr_jwriter_durable_seq() has passed
  * it (records are numbered 1, 2, ... continuing the journal's sequence).
@@ -47,10 +50,12 @@ int tr_jwriter_failed(tr_jwriter *w);
 uint64_t tr_jwriter_durable_seq(tr_jwriter *w);
 uint64_t tr_jwriter_written_seq(tr_jwriter *w);
 
-/* A function the writer thread calls after each group it wrote (seq: the
- * last record written) and once when it fails (failed = 1). It runs with
- * the writer's lock held: keep it short and never call back into w. Set it
- * before the first append. */
+/* A function the writer calls after each group it wrote (seq: the last
+ * record written; with the ALWAYS policy the sync thread calls it as
+ * records become durable, seq: the last durable record) and once when it
+ * fails (failed = 1). It runs without the writer's lock (appends go on
+ * meanwhile) but holds up further progress: keep it short, never block.
+ * Set it before the first append. */
 typedef void (*tr_jwriter_progress_fn)(void *ctx, uint64_t seq, int failed);
 void tr_jwriter_on_progress(tr_jwriter *w, tr_jwriter_progress_fn fn,
                             void *ctx);

@@ -501,6 +501,140 @@ static void test_queue(void)
     tr_cmdq_free(q);
 }
 
+/* One call on a thread of its own, to watch when it returns. */
+typedef struct one_call {
+    tr_cmdq *q;
+    tr_cmd cmd;
+    int timeout_ms, rc, returned;
+} one_call;
+
+static void *one_call_main(void *arg)
+{
+    one_call *oc = arg;
+    oc->rc = tr_cmdq_call(oc->q, &oc->cmd, oc->timeout_ms);
+    __atomic_store_n(&oc->returned, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static int returned(one_call *oc)
+{
+    return __atomic_load_n(&oc->returned, __ATOMIC_ACQUIRE);
+}
+
+/* When a caller goes on: not when the engine completes its command but
+ * once the journal has written the command's records; and a caller that
+ * timed out while the engine held its command returns once the engine
+ * completes it (its memory is the caller's), not before and not never. */
+static void test_queue_waits(void)
+{
+    tr_cmdq *q = tr_cmdq_new(8);
+    tr_cmdq_set_open(q, 1);
+    tr_cmd *got[1];
+    pthread_t t;
+
+    one_call oc;
+    memset(&oc, 0, sizeof oc);
+    oc.q = q;
+    oc.timeout_ms = 10000;
+    pthread_create(&t, NULL, one_call_main, &oc);
+    while (!tr_cmdq_take(q, got, 1))
+        usleep(100);
+    tr_cmdq_complete(q, got[0], 5);
+    usleep(30000);
+    CHECK_MSG(!returned(&oc), "answered before its records were written");
+    tr_cmdq_journal_progress(q, 4, 0);
+    usleep(30000);
+    CHECK_MSG(!returned(&oc), "answered before record 5 was written");
+    tr_cmdq_journal_progress(q, 5, 0);
+    pthread_join(t, NULL);
+    CHECK_EQ_I64(oc.rc, TR_OK);
+
+    memset(&oc, 0, sizeof oc);
+    oc.q = q;
+    oc.timeout_ms = 50;
+    pthread_create(&t, NULL, one_call_main, &oc);
+    while (!tr_cmdq_take(q, got, 1))
+        usleep(100);
+    usleep(150000); /* past its timeout */
+    CHECK_MSG(!returned(&oc), "returned while the engine held its command");
+    tr_cmdq_complete(q, got[0], 9);
+    pthread_join(t, NULL);
+    CHECK_EQ_I64(oc.rc, TR_ERR_IO);
+    CHECK_EQ_I64(oc.cmd.ans.status, TR_CMD_UNAVAILABLE);
+    tr_cmdq_free(q);
+}
+
+/* Submitted commands (tr_cmdq_submit): the completion comes once, on the
+ * thread that completes the command, and only when its records are
+ * written; a journal failure or a close fails those still waiting. */
+typedef struct completions {
+    int calls, rc;
+    tr_cmd_status status;
+} completions;
+
+static void on_done(tr_cmd *c, int rc, void *ctx)
+{
+    completions *n = ctx;
+    n->calls++;
+    n->rc = rc;
+    n->status = c->ans.status;
+}
+
+static void test_queue_submit(void)
+{
+    tr_cmdq *q = tr_cmdq_new(8);
+    tr_cmd a, b, d;
+    completions na = {0}, nb = {0}, nd = {0};
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    memset(&d, 0, sizeof d);
+    CHECK_EQ_I64(tr_cmdq_submit(q, &a, on_done, &na), TR_ERR_IO); /* closed */
+    tr_cmdq_set_open(q, 1);
+    CHECK_EQ_I64(tr_cmdq_submit(q, &a, on_done, &na), TR_OK);
+    CHECK_EQ_I64(tr_cmdq_submit(q, &b, on_done, &nb), TR_OK);
+    CHECK_EQ_I64(tr_cmdq_submit(q, &d, on_done, &nd), TR_OK);
+    CHECK_EQ_I64(na.calls + nb.calls + nd.calls, 0);
+    tr_cmd *got[4];
+    CHECK_EQ_I64(tr_cmdq_take(q, got, 4), 3);
+    tr_cmdq_complete(q, got[0], 5);
+    tr_cmdq_complete(q, got[1], 0); /* a duplicate: journaled nothing */
+    tr_cmdq_complete(q, got[2], 7);
+    CHECK_EQ_I64(nb.calls, 1);
+    CHECK_EQ_I64(nb.rc, TR_OK);
+    CHECK_EQ_I64(na.calls + nd.calls, 0);
+    tr_cmdq_journal_progress(q, 4, 0);
+    CHECK_EQ_I64(na.calls + nd.calls, 0);
+    tr_cmdq_journal_progress(q, 6, 0);
+    CHECK_EQ_I64(na.calls, 1);
+    CHECK_EQ_I64(na.rc, TR_OK);
+    CHECK_EQ_I64(nd.calls, 0);
+    tr_cmdq_journal_progress(q, 6, 1); /* the journal fails before 7 */
+    CHECK_EQ_I64(nd.calls, 1);
+    CHECK_EQ_I64(nd.rc, TR_ERR_IO);
+    CHECK_EQ_I64(nd.status, TR_CMD_UNAVAILABLE);
+    CHECK_EQ_I64(na.calls + nb.calls, 2); /* each once */
+    tr_cmdq_free(q);
+
+    /* Closing fails what the engine has not taken, and nothing else. */
+    q = tr_cmdq_new(8);
+    tr_cmdq_set_open(q, 1);
+    memset(&na, 0, sizeof na);
+    memset(&nb, 0, sizeof nb);
+    CHECK_EQ_I64(tr_cmdq_submit(q, &a, on_done, &na), TR_OK);
+    CHECK_EQ_I64(tr_cmdq_take(q, got, 1), 1);
+    CHECK_EQ_I64(tr_cmdq_submit(q, &b, on_done, &nb), TR_OK);
+    tr_cmdq_set_open(q, 0);
+    CHECK_EQ_I64(nb.calls, 1);
+    CHECK_EQ_I64(nb.rc, TR_ERR_IO);
+    CHECK_EQ_I64(tr_cmdq_take(q, got + 1, 1), 0);
+    CHECK_EQ_I64(na.calls, 0);
+    tr_cmdq_complete(q, got[0], 3); /* taken before the close: answered */
+    tr_cmdq_journal_progress(q, 3, 0);
+    CHECK_EQ_I64(na.calls, 1);
+    CHECK_EQ_I64(na.rc, TR_OK);
+    tr_cmdq_free(q);
+}
+
 /* ---- a live run: commands journaled, replayed after a restart ---------------------- */
 
 typedef struct live_thread {
@@ -725,6 +859,8 @@ int main(void)
     test_commands_risk();
     test_commands_many_refs();
     test_queue();
+    test_queue_waits();
+    test_queue_submit();
     test_live_replay();
     return test_summary();
 }

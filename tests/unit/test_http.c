@@ -41,11 +41,45 @@ static long query_num(const char *q, const char *name)
     return -1;
 }
 
+/* /api/later?ms=N: answered by another thread N ms later (tr_http_defer),
+ * as the API answers signals from the journal writer's thread. */
+typedef struct later_job {
+    tr_http_later *later;
+    long ms;
+} later_job;
+
+static pthread_t later_threads[8];
+static atomic_int n_later;
+static atomic_int later_answered;
+
+static void *later_main(void *arg)
+{
+    later_job *lj = arg;
+    struct timespec ts = {lj->ms / 1000, (lj->ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    tr_http_response r;
+    memset(&r, 0, sizeof r);
+    tr_http_response_set(&r, 202, "{\"later\":true}", 14);
+    tr_http_response_header(&r, "Retry-After", "7");
+    atomic_fetch_add(&later_answered, 1);
+    tr_http_answer(lj->later, &r);
+    free(lj);
+    return NULL;
+}
+
 static void handler(void *user, const tr_http_request *req,
                     tr_http_response *resp)
 {
     (void)user;
     atomic_fetch_add(&handler_calls, 1);
+    if (!strcmp(req->path, "/api/later")) {
+        later_job *lj = malloc(sizeof *lj);
+        lj->ms = query_num(req->query, "ms");
+        lj->later = tr_http_defer(resp);
+        int i = atomic_fetch_add(&n_later, 1);
+        pthread_create(&later_threads[i], NULL, later_main, lj);
+        return;
+    }
     if (!strcmp(req->path, "/api/sleep")) {
         atomic_fetch_add(&sleepers_started, 1);
         long ms = query_num(req->query, "ms");
@@ -604,6 +638,76 @@ static void test_concurrent(int port)
     curl_slist_free_all(s2);
     reply_free(&rs);
     reply_free(&rf);
+}
+
+/* A deferred answer holds no worker: with one worker, a request sent
+ * after it is answered first; the late answer keeps its status, headers
+ * and body. The stop waits for a deferred answer still to come. */
+static void test_deferred(void)
+{
+    tr_http_options o = base_options();
+    o.workers = 1;
+    tr_http_server *s = start(&o);
+    if (!s)
+        return;
+    int port = tr_http_port(s);
+    CURLM *m = curl_multi_init();
+    CURL *slow = curl_easy_init(), *fast = curl_easy_init();
+    reply rs, rf;
+    struct curl_slist *s1 = prepare(
+        slow, &rs, "GET", url(port, "/api/later?ms=400"), NULL, 0, NULL);
+    struct curl_slist *s2 =
+        prepare(fast, &rf, "GET", url(port, "/api/echo"), NULL, 0, NULL);
+    curl_multi_add_handle(m, slow);
+    int running = 1;
+    double t0 = now_s();
+    while (atomic_load(&n_later) == 0 && now_s() - t0 < 5) {
+        curl_multi_perform(m, &running);
+        curl_multi_poll(m, NULL, 0, 10, NULL);
+    }
+    curl_multi_add_handle(m, fast);
+    CURL *order[2] = {NULL, NULL};
+    int done = 0;
+    while (done < 2 && now_s() - t0 < 10) {
+        curl_multi_perform(m, &running);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(m, &left)))
+            if (msg->msg == CURLMSG_DONE && done < 2)
+                order[done++] = msg->easy_handle;
+        curl_multi_poll(m, NULL, 0, 10, NULL);
+    }
+    finish(slow, &rs);
+    finish(fast, &rf);
+    CHECK_EQ_I64(done, 2);
+    CHECK_MSG(order[0] == fast && order[1] == slow,
+              "the request behind a deferred one must not wait for it");
+    CHECK_EQ_I64(rs.status, 202);
+    CHECK_EQ_I64(rf.status, 200);
+    CHECK(has_header(&rs, "Retry-After: 7"));
+    CHECK(rs.body.p && !strcmp(rs.body.p, "{\"later\":true}"));
+    curl_multi_remove_handle(m, slow);
+    curl_multi_remove_handle(m, fast);
+    curl_easy_cleanup(slow);
+    curl_easy_cleanup(fast);
+    curl_multi_cleanup(m);
+    curl_slist_free_all(s1);
+    curl_slist_free_all(s2);
+    reply_free(&rs);
+    reply_free(&rf);
+
+    /* Stopped while an answer is deferred: the stop waits for it. */
+    int fd = tcp_connect(port, 0);
+    const char *get = "GET /api/later?ms=300 HTTP/1.1\r\nHost: x\r\n\r\n";
+    send_all(fd, get, strlen(get));
+    t0 = now_s();
+    while (atomic_load(&n_later) < 2 && now_s() - t0 < 5)
+        usleep(1000);
+    tr_http_free(s);
+    CHECK_EQ_I64(atomic_load(&later_answered), 2);
+    close(fd);
+    for (int i = 0; i < atomic_load(&n_later); i++)
+        pthread_join(later_threads[i], NULL);
 }
 
 static void test_keepalive(int port)
@@ -1254,6 +1358,7 @@ int main(void)
         tr_http_free(s);
     }
     test_busy();
+    test_deferred();
     test_static();
     test_tls();
     test_ws_basic();

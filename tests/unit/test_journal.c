@@ -1675,6 +1675,97 @@ static void test_tell(void)
     rm_rf(dir);
 }
 
+/* ---- the writer thread's fsyncs ---------------------------------------------
+ * jwriter.c fsyncs on a thread of its own while it goes on writing. What
+ * must hold: under ALWAYS, no record is reported (the API answers on these
+ * reports) before it is durable; under INTERVAL, a record written is
+ * durable within the interval even when nothing follows it; across segment
+ * rolls (a roll closes the descriptor an fsync may be using) every record
+ * arrives intact. */
+
+typedef struct progress_log {
+    uint64_t seq; /* the last reported (under the writer's lock) */
+    int failed;
+} progress_log;
+
+static void on_progress(void *ctx, uint64_t seq, int failed)
+{
+    progress_log *p = ctx;
+    __atomic_store_n(&p->seq, seq, __ATOMIC_RELEASE);
+    if (failed)
+        __atomic_store_n(&p->failed, 1, __ATOMIC_RELEASE);
+}
+
+/* Wait (up to 5 s) until the writer has reported seq. */
+static int reported(progress_log *p, uint64_t seq)
+{
+    for (int i = 0; i < 50000; i++) {
+        if (__atomic_load_n(&p->seq, __ATOMIC_ACQUIRE) >= seq)
+            return 1;
+        usleep(100);
+    }
+    return 0;
+}
+
+static void test_writer_fsync(void)
+{
+    char err[512];
+    for (int pol = 0; pol < 2; pol++) {
+        tr_fsync_policy policy = pol ? TR_FSYNC_INTERVAL : TR_FSYNC_ALWAYS;
+        char *dir = mktmp();
+        tr_journal *j;
+        /* 4 KiB segments: the 400 records below roll about 30 times. */
+        int rc = jopen(dir, policy, 20, 4096, NULL, &j, err, sizeof err);
+        if (!CHECK_MSG(rc == TR_OK, "open: %d %s", rc, err)) {
+            rm_rf(dir);
+            continue;
+        }
+        tr_jwriter *w;
+        CHECK(tr_jwriter_start(j, 0, &w) == TR_OK);
+        progress_log p = {0, 0};
+        tr_jwriter_on_progress(w, on_progress, &p);
+        uint64_t seq = 0;
+        int early = 0, late = 0;
+        for (int group = 0; group < 100; group++) {
+            for (int k = 0; k <= group % 7; k++) {
+                uint8_t buf[512];
+                uint64_t got = 0;
+                seq++;
+                uint32_t len = gen_len(seq);
+                gen_fill(seq, buf, len);
+                CHECK(tr_jwriter_append(w, gen_type(seq), gen_time(seq), buf,
+                                        len, &got) == TR_OK && got == seq);
+            }
+            tr_jwriter_flush(w);
+            if (group % 10)
+                continue; /* the others pile up behind a running fsync */
+            if (!CHECK_MSG(reported(&p, seq), "group %d never reported",
+                           group))
+                break;
+            uint64_t durable = tr_jwriter_durable_seq(w);
+            if (policy == TR_FSYNC_ALWAYS) {
+                early += durable < __atomic_load_n(&p.seq, __ATOMIC_ACQUIRE);
+                continue;
+            }
+            /* INTERVAL: durable by the timer alone, within the interval
+             * (20 ms; 2 s allowed for a slow machine). */
+            for (int i = 0; i < 2000 && durable < seq; i++) {
+                usleep(1000);
+                durable = tr_jwriter_durable_seq(w);
+            }
+            late += durable < seq;
+        }
+        CHECK_MSG(!early, "ALWAYS: %d reports came before their fsync", early);
+        CHECK_MSG(!late, "INTERVAL: %d groups not durable 2 s after their "
+                  "write with nothing written after them", late);
+        CHECK(!p.failed);
+        CHECK_EQ_I64(tr_jwriter_close(w), TR_OK);
+        verify(dir, 1, seq, policy == TR_FSYNC_ALWAYS ? "writer, ALWAYS"
+                                                      : "writer, INTERVAL");
+        rm_rf(dir);
+    }
+}
+
 int main(void)
 {
     test_crc();
@@ -1685,6 +1776,7 @@ int main(void)
     test_torn_tail();
     test_damage();
     test_fsync();
+    test_writer_fsync();
     test_snapshots();
     test_errors();
     return test_summary();
