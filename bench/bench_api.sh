@@ -13,15 +13,15 @@
 #   - the server stops on SIGTERM with exit status 0.
 #
 # Usage: bench_api.sh TRADER_BIN BENCH_API_BIN
-# Environment (optional): BENCH_API_RATES ("1000 2000 5000 10000 15000 20000
-# 30000"), BENCH_API_SECONDS (10 per rate), BENCH_API_CONNS (32, open
+# Environment (optional): BENCH_API_RATES ("500 1000 2000 5000 10000 15000
+# 20000 30000"), BENCH_API_SECONDS (10 per rate), BENCH_API_CONNS (32, open
 # loop), BENCH_API_MAX_CONNS (16, closed loop), BENCH_API_WORKERS (the
 # server's HTTP workers; default: the server's default, 2), BENCH_API_FSYNC
 # (interval).
 set -euo pipefail
 trader=$1
 gen=$2
-rates=${BENCH_API_RATES:-1000 2000 5000 10000 15000 20000 30000}
+rates=${BENCH_API_RATES:-500 1000 2000 5000 10000 15000 20000 30000}
 secs=${BENCH_API_SECONDS:-10}
 conns=${BENCH_API_CONNS:-32}
 max_conns=${BENCH_API_MAX_CONNS:-16}
