@@ -591,22 +591,24 @@ static void test_methods(int port)
     reply_free(&b);
 }
 
-/* A sleeping handler does not hold up another request. */
-static void test_concurrent(int port)
+/* Send GET slow_path, wait until its handler has started (*started moves
+ * past its value at the call), then GET /api/echo; both replies into rs
+ * and rf (the caller frees them). 1 when both came and the fast one came
+ * first. */
+static int fast_first(int port, const char *slow_path, atomic_int *started,
+                      reply *rs, reply *rf)
 {
     CURLM *m = curl_multi_init();
     CURL *slow = curl_easy_init(), *fast = curl_easy_init();
-    reply rs, rf;
-    struct curl_slist *s1 = prepare(
-        slow, &rs, "GET", url(port, "/api/sleep?ms=1500"), NULL, 0, NULL);
+    struct curl_slist *s1 =
+        prepare(slow, rs, "GET", url(port, slow_path), NULL, 0, NULL);
     struct curl_slist *s2 =
-        prepare(fast, &rf, "GET", url(port, "/api/echo"), NULL, 0, NULL);
+        prepare(fast, rf, "GET", url(port, "/api/echo"), NULL, 0, NULL);
     curl_multi_add_handle(m, slow);
     int running = 1;
-    /* the slow one first, until its handler runs */
     double t0 = now_s();
-    int started = atomic_load(&sleepers_started);
-    while (atomic_load(&sleepers_started) == started && now_s() - t0 < 5) {
+    int before = atomic_load(started);
+    while (atomic_load(started) == before && now_s() - t0 < 5) {
         curl_multi_perform(m, &running);
         curl_multi_poll(m, NULL, 0, 10, NULL);
     }
@@ -622,13 +624,8 @@ static void test_concurrent(int port)
                 order[done++] = msg->easy_handle;
         curl_multi_poll(m, NULL, 0, 10, NULL);
     }
-    finish(slow, &rs);
-    finish(fast, &rf);
-    CHECK_EQ_I64(done, 2);
-    CHECK_MSG(order[0] == fast && order[1] == slow,
-              "the fast request must answer first");
-    CHECK_EQ_I64(rs.status, 200);
-    CHECK_EQ_I64(rf.status, 200);
+    finish(slow, rs);
+    finish(fast, rf);
     curl_multi_remove_handle(m, slow);
     curl_multi_remove_handle(m, fast);
     curl_easy_cleanup(slow);
@@ -636,6 +633,19 @@ static void test_concurrent(int port)
     curl_multi_cleanup(m);
     curl_slist_free_all(s1);
     curl_slist_free_all(s2);
+    CHECK_EQ_I64(done, 2);
+    return done == 2 && order[0] == fast && order[1] == slow;
+}
+
+/* A sleeping handler does not hold up another request. */
+static void test_concurrent(int port)
+{
+    reply rs, rf;
+    CHECK_MSG(fast_first(port, "/api/sleep?ms=1500", &sleepers_started, &rs,
+                         &rf),
+              "the fast request must answer first");
+    CHECK_EQ_I64(rs.status, 200);
+    CHECK_EQ_I64(rf.status, 200);
     reply_free(&rs);
     reply_free(&rf);
 }
@@ -651,48 +661,13 @@ static void test_deferred(void)
     if (!s)
         return;
     int port = tr_http_port(s);
-    CURLM *m = curl_multi_init();
-    CURL *slow = curl_easy_init(), *fast = curl_easy_init();
     reply rs, rf;
-    struct curl_slist *s1 = prepare(
-        slow, &rs, "GET", url(port, "/api/later?ms=400"), NULL, 0, NULL);
-    struct curl_slist *s2 =
-        prepare(fast, &rf, "GET", url(port, "/api/echo"), NULL, 0, NULL);
-    curl_multi_add_handle(m, slow);
-    int running = 1;
-    double t0 = now_s();
-    while (atomic_load(&n_later) == 0 && now_s() - t0 < 5) {
-        curl_multi_perform(m, &running);
-        curl_multi_poll(m, NULL, 0, 10, NULL);
-    }
-    curl_multi_add_handle(m, fast);
-    CURL *order[2] = {NULL, NULL};
-    int done = 0;
-    while (done < 2 && now_s() - t0 < 10) {
-        curl_multi_perform(m, &running);
-        CURLMsg *msg;
-        int left;
-        while ((msg = curl_multi_info_read(m, &left)))
-            if (msg->msg == CURLMSG_DONE && done < 2)
-                order[done++] = msg->easy_handle;
-        curl_multi_poll(m, NULL, 0, 10, NULL);
-    }
-    finish(slow, &rs);
-    finish(fast, &rf);
-    CHECK_EQ_I64(done, 2);
-    CHECK_MSG(order[0] == fast && order[1] == slow,
+    CHECK_MSG(fast_first(port, "/api/later?ms=400", &n_later, &rs, &rf),
               "the request behind a deferred one must not wait for it");
     CHECK_EQ_I64(rs.status, 202);
     CHECK_EQ_I64(rf.status, 200);
     CHECK(has_header(&rs, "Retry-After: 7"));
     CHECK(rs.body.p && !strcmp(rs.body.p, "{\"later\":true}"));
-    curl_multi_remove_handle(m, slow);
-    curl_multi_remove_handle(m, fast);
-    curl_easy_cleanup(slow);
-    curl_easy_cleanup(fast);
-    curl_multi_cleanup(m);
-    curl_slist_free_all(s1);
-    curl_slist_free_all(s2);
     reply_free(&rs);
     reply_free(&rf);
 
@@ -700,7 +675,7 @@ static void test_deferred(void)
     int fd = tcp_connect(port, 0);
     const char *get = "GET /api/later?ms=300 HTTP/1.1\r\nHost: x\r\n\r\n";
     send_all(fd, get, strlen(get));
-    t0 = now_s();
+    double t0 = now_s();
     while (atomic_load(&n_later) < 2 && now_s() - t0 < 5)
         usleep(1000);
     tr_http_free(s);
