@@ -14,6 +14,22 @@
 #include "core/log.h"
 #include "risk/risk.h"
 
+/* A list answer: {"key": [ ... ]}; list_answer closes it and answers 200. */
+static void list_open(tr_jw *w, const char *key)
+{
+    tr_jw_init(w);
+    tr_jw_obj(w);
+    tr_jw_key(w, key);
+    tr_jw_arr(w);
+}
+
+static void list_answer(tr_jw *w, tr_api_response *r)
+{
+    tr_jw_end(w);
+    tr_jw_end(w);
+    tr__api_json(r, 200, w);
+}
+
 void tr__api_health(tr_api *a, tr_api_response *r)
 {
     (void)a;
@@ -205,18 +221,13 @@ void tr__api_positions(tr_api *a, const tr_api_request *req,
     tr__api_query(req->query, "all", all, sizeof all);
     int with_flat = !strcmp(all, "true") || !strcmp(all, "1");
     tr_jw w;
-    tr_jw_init(&w);
-    tr_jw_obj(&w);
-    tr_jw_key(&w, "positions");
-    tr_jw_arr(&w);
+    list_open(&w, "positions");
     const tr_view_state *s = tr_view_acquire(a->d.view);
     for (size_t i = 0; i < s->nsyms; i++)
         if (s->pos[i].qty || with_flat)
             write_position(&w, s, (tr_sym)i);
     tr_view_release(a->d.view);
-    tr_jw_end(&w);
-    tr_jw_end(&w);
-    tr__api_json(r, 200, &w);
+    list_answer(&w, r);
 }
 
 void tr__api_position(tr_api *a, const tr_api_request *req,
@@ -329,25 +340,21 @@ void tr__api_orders(tr_api *a, const tr_api_request *req,
         }
     }
     tr_jw w;
-    tr_jw_init(&w);
-    tr_jw_obj(&w);
-    tr_jw_key(&w, "orders");
-    tr_jw_arr(&w);
+    list_open(&w, "orders");
     const tr_view_state *s = tr_view_acquire(a->d.view);
     size_t k = 0;
     for (size_t i = s->norders; i-- > 0 && k < f.limit;) { /* newest first */
         const tr_order *o = &s->orders[i];
         if (!o->id || (f.has_sym && o->sym != f.sym) ||
             o->updated < f.since ||
-            (open_only && tr_order_is_final(o->status)) || (want >= 0 && (int)o->status != want))
+            (open_only && tr_order_is_final(o->status)) ||
+            (want >= 0 && (int)o->status != want))
             continue;
         write_order(&w, s, o);
         k++;
     }
     tr_view_release(a->d.view);
-    tr_jw_end(&w);
-    tr_jw_end(&w);
-    tr__api_json(r, 200, &w);
+    list_answer(&w, r);
 }
 
 /* An order id from the path: digits, or the client id "tr-N". */
@@ -396,10 +403,7 @@ void tr__api_trades(tr_api *a, const tr_api_request *req,
     if (!list_filters(a, req, &f, r))
         return;
     tr_jw w;
-    tr_jw_init(&w);
-    tr_jw_obj(&w);
-    tr_jw_key(&w, "trades");
-    tr_jw_arr(&w);
+    list_open(&w, "trades");
     const tr_view_state *s = tr_view_acquire(a->d.view);
     size_t k = 0;
     for (size_t i = s->nfills; i-- > 0 && k < f.limit;) {
@@ -419,9 +423,7 @@ void tr__api_trades(tr_api *a, const tr_api_request *req,
         k++;
     }
     tr_view_release(a->d.view);
-    tr_jw_end(&w);
-    tr_jw_end(&w);
-    tr__api_json(r, 200, &w);
+    list_answer(&w, r);
 }
 
 static void write_strategy(tr_api *a, tr_jw *w)
@@ -482,14 +484,9 @@ void tr__api_strategies(tr_api *a, const tr_api_request *req,
 {
     (void)req, (void)who, (void)seg;
     tr_jw w;
-    tr_jw_init(&w);
-    tr_jw_obj(&w);
-    tr_jw_key(&w, "strategies");
-    tr_jw_arr(&w);
+    list_open(&w, "strategies");
     write_strategy(a, &w);
-    tr_jw_end(&w);
-    tr_jw_end(&w);
-    tr__api_json(r, 200, &w);
+    list_answer(&w, r);
 }
 
 void tr__api_strategy(tr_api *a, const tr_api_request *req,
@@ -647,10 +644,7 @@ void tr__api_logs(tr_api *a, const tr_api_request *req,
     }
     size_t n = tr_loglines_latest(a->d.logs, (tr_log_level)min, v, limit);
     tr_jw w;
-    tr_jw_init(&w);
-    tr_jw_obj(&w);
-    tr_jw_key(&w, "logs");
-    tr_jw_arr(&w);
+    list_open(&w, "logs");
     for (size_t i = 0; i < n; i++) {
         tr_jw_obj(&w);
         tr_jw_kint(&w, "id", (int64_t)v[i].id);
@@ -661,9 +655,7 @@ void tr__api_logs(tr_api *a, const tr_api_request *req,
         tr_jw_end(&w);
     }
     free(v);
-    tr_jw_end(&w);
-    tr_jw_end(&w);
-    tr__api_json(r, 200, &w);
+    list_answer(&w, r);
 }
 
 /* Closes a query of the store whose rows went into w's open array (inside
@@ -674,15 +666,13 @@ static void answer_rows(sqlite3 *db, sqlite3_stmt *st, int rc, tr_jw *w,
 {
     sqlite3_finalize(st);
     sqlite3_close(db);
-    tr_jw_end(w);
-    tr_jw_end(w);
     if (rc != SQLITE_DONE) {
         tr_jw_free(w);
         tr__api_error(r, 503, "unavailable", "the database is busy; try "
                       "again", NULL);
         return;
     }
-    tr__api_json(r, 200, w);
+    list_answer(w, r);
 }
 
 /* Signals, newest first, from the store: each strategy's and each API
@@ -716,10 +706,7 @@ void tr__api_signals(tr_api *a, const tr_api_request *req,
     sqlite3_bind_int64(st, 2, f.since);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)f.limit);
     tr_jw w;
-    tr_jw_init(&w);
-    tr_jw_obj(&w);
-    tr_jw_key(&w, "signals");
-    tr_jw_arr(&w);
+    list_open(&w, "signals");
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *name = tr_symtab_name(a->syms,
