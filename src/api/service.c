@@ -19,6 +19,7 @@
 #include "core/err.h"
 #include "core/files.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "store/event.h"
 #include "store/journal.h"
 
@@ -398,13 +399,7 @@ static void *stream_main(void *arg)
                 tr_log(TR_LOG_WARN, "api", "key store: %s", err);
         }
         pthread_mutex_lock(&s->mu);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += STREAM_POLL_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = tr_deadline_ms(STREAM_POLL_MS);
         if (!s->stopping)
             pthread_cond_timedwait(&s->wake, &s->mu, &until);
     }
@@ -432,7 +427,11 @@ int tr_service_start(const tr_bt_config *cfg, tr_view *view, tr_cmdq *q,
     s->cfg = cfg;
     s->view = view;
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->wake, NULL);
+    pthread_condattr_t ca; /* the stream's poll deadlines */
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->wake, &ca);
+    pthread_condattr_destroy(&ca);
     s->lines = tr_loglines_new();
     if (!s->lines) {
         tr_service_stop(s);

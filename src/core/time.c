@@ -298,6 +298,19 @@ size_t tr_time_format_short(tr_time t, char *buf, size_t size)
                                    : tr_time_format(t, buf, size);
 }
 
+struct timespec tr_deadline_ms(uint64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
 tr_time tr_time_now(void)
 {
     struct timespec ts;

@@ -65,4 +65,10 @@ size_t tr_time_format_short(tr_time t, char *buf, size_t size);
  * engine decision: the engine's time is its bars' time. */
 tr_time tr_time_now(void);
 
+/* A deadline ms milliseconds from now on CLOCK_MONOTONIC, for
+ * pthread_cond_timedwait on a condition variable set to that clock
+ * (pthread_condattr_setclock): waits that a change of the wall clock
+ * neither stretches nor cuts short. */
+struct timespec tr_deadline_ms(uint64_t ms);
+
 #endif

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/err.h"
+#include "core/time.h"
 
 /* ---- remembered answers, by reference ---------------------------------------
  *
@@ -352,19 +353,6 @@ void tr_cmdq_free(tr_cmdq *q)
     free(q);
 }
 
-static struct timespec deadline(int ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
-    return ts;
-}
-
 /* Put c in the ring for the engine (q->mu held); TR_OK, TR_ERR_IO (closed,
  * failed), TR_ERR_FULL. */
 static int enqueue(tr_cmdq *q, tr_cmd *c)
@@ -419,7 +407,8 @@ int tr_cmdq_submit(tr_cmdq *q, tr_cmd *c, tr_cmd_done_fn fn, void *ctx)
 int tr_cmdq_call(tr_cmdq *q, tr_cmd *c, int timeout_ms)
 {
     c->fn = NULL;
-    struct timespec until = deadline(timeout_ms);
+    struct timespec until =
+        tr_deadline_ms(timeout_ms > 0 ? (uint64_t)timeout_ms : 0);
     pthread_mutex_lock(&q->mu);
     int rc = enqueue(q, c);
     if (rc != TR_OK) {
@@ -489,7 +478,7 @@ void tr_cmdq_wait(tr_cmdq *q, int ms)
 {
     if (ms <= 0)
         return;
-    struct timespec until = deadline(ms);
+    struct timespec until = tr_deadline_ms((uint64_t)ms);
     pthread_mutex_lock(&q->mu);
     while (!q->n)
         if (pthread_cond_timedwait(&q->work, &q->mu, &until) == ETIMEDOUT)

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/time.h"
 
 typedef struct rec_hdr {
     uint16_t type;
@@ -261,14 +262,7 @@ static void *sync_main(void *arg)
                 w->sync_idle = 0;
                 continue;
             }
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            ts.tv_sec += (time_t)(wait_ms / 1000);
-            ts.tv_nsec += (long)(wait_ms % 1000) * 1000000;
-            if (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-            }
+            struct timespec ts = tr_deadline_ms(wait_ms);
             pthread_cond_timedwait(&w->sync_wake, &w->mu, &ts);
         }
         if (!due) /* stopping with everything durable, or failed */

@@ -45,6 +45,7 @@
 #include "core/err.h"
 #include "core/files.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "port/portfolio.h"
 #include "store/event.h"
 #include "store/journal.h"
@@ -1852,14 +1853,7 @@ static void follow_trouble(tr_proj_follower *f, int rc)
 
 static void follow_wait(tr_proj_follower *f, int64_t ms, int stopping)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = tr_deadline_ms(ms > 0 ? (uint64_t)ms : 0);
     pthread_mutex_lock(&f->mu);
     while (f->stop == stopping) /* a stop request cuts the wait short */
         if (pthread_cond_timedwait(&f->cv, &f->mu, &ts) != 0)
