@@ -89,6 +89,26 @@ static void tell(news n)
         n.fn(n.ctx, n.seq, n.failed);
 }
 
+/* Tell the progress function what is new, mu released meanwhile (held on
+ * entry and on return). */
+static void tell_now(tr_jwriter *w)
+{
+    news n = take_news(w);
+    pthread_mutex_unlock(&w->mu);
+    tell(n);
+    pthread_mutex_lock(&w->mu);
+}
+
+/* A thread's last act (mu held on entry, released on return): a failure
+ * is told. */
+static void thread_end(tr_jwriter *w)
+{
+    news n = take_news(w);
+    pthread_mutex_unlock(&w->mu);
+    if (n.failed)
+        tell(n);
+}
+
 /* A write or fsync failed: stop for good and wake everyone (mu held; the
  * thread tells the progress function as it ends). */
 static void fail(tr_jwriter *w)
@@ -191,17 +211,10 @@ static void *writer_main(void *arg)
         pthread_cond_broadcast(&w->done);
         if (w->sync_idle)
             pthread_cond_signal(&w->sync_wake);
-        if (w->policy != TR_FSYNC_ALWAYS) {
-            news n = take_news(w);
-            pthread_mutex_unlock(&w->mu);
-            tell(n);
-            pthread_mutex_lock(&w->mu);
-        }
+        if (w->policy != TR_FSYNC_ALWAYS)
+            tell_now(w);
     }
-    news n = take_news(w);
-    pthread_mutex_unlock(&w->mu);
-    if (n.failed)
-        tell(n);
+    thread_end(w);
     return NULL;
 }
 
@@ -279,17 +292,10 @@ static void *sync_main(void *arg)
         if (seq > w->durable_seq)
             w->durable_seq = seq;
         pthread_cond_broadcast(&w->done);
-        if (w->policy == TR_FSYNC_ALWAYS) {
-            news n = take_news(w);
-            pthread_mutex_unlock(&w->mu);
-            tell(n);
-            pthread_mutex_lock(&w->mu);
-        }
+        if (w->policy == TR_FSYNC_ALWAYS)
+            tell_now(w);
     }
-    news n = take_news(w);
-    pthread_mutex_unlock(&w->mu);
-    if (n.failed)
-        tell(n);
+    thread_end(w);
     return NULL;
 }
 
