@@ -282,6 +282,17 @@ static int look(tr_keys *ks, tr_time now)
     return rc;
 }
 
+/* After a commit of ours (which leaves data_version alone): reload now. A
+ * failed reload leaves the view stale: verify then looks again, and
+ * refuses everything once it is older than the limit. db_mu held. */
+static void reload_own(tr_keys *ks, tr_time now, char *err, size_t errlen)
+{
+    if (load(ks, err, errlen) == TR_OK)
+        atomic_store(&ks->fresh_at, now);
+    else
+        ks->data_version = -1; /* the next look reloads */
+}
+
 /* Make sure the view is fresh enough to answer at time now. */
 static int ensure_fresh(tr_keys *ks, tr_time now, const char **reason)
 {
@@ -669,11 +680,7 @@ int tr_keys_create(tr_keys *ks, tr_role role, const char *name, tr_time now,
             info->role = role;
             info->created_at = now;
         }
-        /* our own commit leaves data_version alone: reload now */
-        if (load(ks, err, errlen) == TR_OK)
-            atomic_store(&ks->fresh_at, now);
-        else
-            ks->data_version = -1; /* the next look reloads */
+        reload_own(ks, now, err, errlen);
     }
     pthread_mutex_unlock(&ks->db_mu);
     return rc;
@@ -797,12 +804,7 @@ int tr_keys_revoke(tr_keys *ks, const char *id_or_name, tr_time now,
     } else {
         rows[target].revoked_at = now;
         if (info) *info = rows[target];
-        /* A failed reload leaves the view stale: verify then looks again,
-         * and refuses everything once it is older than the limit. */
-        if (load(ks, err, errlen) == TR_OK)
-            atomic_store(&ks->fresh_at, now);
-        else
-            ks->data_version = -1; /* the next look reloads */
+        reload_own(ks, now, err, errlen);
     }
     pthread_mutex_unlock(&ks->db_mu);
     return rc;
